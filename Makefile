@@ -1,0 +1,74 @@
+# alignment: PGXS build, plus the demo and test drivers.
+#
+#   make demo   install what is missing, build, install, start a throwaway
+#               cluster, load real data and print the metrics
+#   make test   the same set-up, then every pg_regress and pgTAP test
+#   make stop   stop the throwaway cluster
+
+EXTENSION = alignment
+# The one place the version lives is alignment.control.
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" \
+	$(EXTENSION).control)
+
+MODULE_big = $(EXTENSION)
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard $(EXTENSION)--*--*.sql)
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --dbname=alignment_regress
+
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+ifeq ($(wildcard $(PG_CONFIG)),)
+PG_CONFIG = pg_config
+endif
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# Data set the demo loads: a folder of ../shared/data, or "generated".
+DATA_DIR ?= ../shared/data/olist-marketing-funnel
+ifdef DATA
+DATA_DIR = $(DATA)
+endif
+LEADS ?= 100000
+
+CLUSTER = scripts/cluster.sh
+
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+# No server headers yet: only the targets that install them can run.
+all install installcheck:
+	@echo "PostgreSQL 15 server headers are missing; run 'make deps'" >&2
+	@exit 1
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
+
+.PHONY: deps demo test stop check-version
+
+deps:
+	@$(CLUSTER) deps
+
+check-version:
+	@grep -q "^default_version = '$(EXTVERSION)'" $(EXTENSION).control
+
+# Each driver re-invokes make after deps so that PGXS is loaded.
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	@$(CLUSTER) start
+	@$(CLUSTER) demo "$(DATA_DIR)" "$(LEADS)"
+
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	@$(CLUSTER) start
+	@$(CLUSTER) test
+
+stop:
+	@$(CLUSTER) stop
