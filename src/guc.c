@@ -1,0 +1,261 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  Module entry point and the alignment.* settings.
+ *
+ * The settings are ordinary custom GUCs, so they can be set per session,
+ * per role or per database.  SQL views read them through
+ * alignment.setting(), which also makes sure the library is loaded (and
+ * therefore that the settings are defined and validated) before the first
+ * value is read.
+ *
+ * src/guc.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "alignment.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+int			alignment_period = ALIGNMENT_PERIOD_MONTH;
+int			alignment_conversion_window_days = 90;
+char	   *alignment_business_timezone = NULL;
+double		alignment_persona_agreement_threshold = 0.6;
+double		alignment_lifecycle_clarity_threshold = 0.6;
+int			alignment_min_sample = 30;
+int			alignment_persona_lookback_months = 12;
+char	   *alignment_as_of = NULL;
+char	   *alignment_base_currency = NULL;
+
+static const struct config_enum_entry period_options[] = {
+	{"week", ALIGNMENT_PERIOD_WEEK, false},
+	{"month", ALIGNMENT_PERIOD_MONTH, false},
+	{"quarter", ALIGNMENT_PERIOD_QUARTER, false},
+	{"year", ALIGNMENT_PERIOD_YEAR, false},
+	{NULL, 0, false}
+};
+
+/* The names alignment.setting() accepts, without the "alignment." prefix */
+static const char *const setting_names[] = {
+	"period",
+	"conversion_window_days",
+	"business_timezone",
+	"persona_agreement_threshold",
+	"lifecycle_clarity_threshold",
+	"min_sample",
+	"persona_lookback_months",
+	"as_of",
+	"base_currency",
+	NULL
+};
+
+/*
+ * Check hook for alignment.business_timezone: the name must be a time zone
+ * the server knows, as for the TimeZone setting.
+ */
+static bool
+CheckBusinessTimezone(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0' || pg_tzset(*newval) == NULL)
+	{
+		GUC_check_errmsg("invalid business time zone \"%s\"",
+						 *newval ? *newval : "");
+		GUC_check_errhint("Use a time zone name from pg_timezone_names, "
+						  "such as \"America/Sao_Paulo\" or \"UTC\".");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Check hook for alignment.as_of: empty (meaning now) or a timestamp with
+ * time zone.  The date/time parser is used directly because it reports
+ * errors through return codes rather than by throwing.
+ */
+static bool
+CheckAsOf(char **newval, void **extra, GucSource source)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_tm tt;
+	fsec_t		fsec;
+	int			tz;
+	Timestamp	result;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+
+	/* Parsing a time without a zone needs the session's time zone. */
+	if (session_timezone == NULL)
+		return true;
+
+	if (strlen(*newval) < MAXDATELEN &&
+		ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) == 0 &&
+		DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) == 0 &&
+		(dtype != DTK_DATE || tm2timestamp(&tt, fsec, &tz, &result) == 0))
+		return true;
+
+	GUC_check_errmsg("invalid as-of time \"%s\"", *newval);
+	GUC_check_errhint("Use an empty string for the current time, or a "
+					  "timestamp with time zone such as "
+					  "\"2024-06-30 23:59:59+00\".");
+	return false;
+}
+
+/*
+ * Check hook for alignment.base_currency: an ISO 4217 code, three
+ * upper-case letters.
+ */
+static bool
+CheckBaseCurrency(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+
+	if (s != NULL && strlen(s) == 3 &&
+		s[0] >= 'A' && s[0] <= 'Z' &&
+		s[1] >= 'A' && s[1] <= 'Z' &&
+		s[2] >= 'A' && s[2] <= 'Z')
+		return true;
+
+	GUC_check_errmsg("invalid base currency \"%s\"", s ? s : "");
+	GUC_check_errhint("Use an ISO 4217 code of three upper-case letters, "
+					  "such as \"USD\" or \"BRL\".");
+	return false;
+}
+
+/*
+ * Module load callback: define the settings.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomEnumVariable("alignment.period",
+							 "Calendar period the metrics are reported by.",
+							 "One of week, month, quarter or year.",
+							 &alignment_period,
+							 ALIGNMENT_PERIOD_MONTH,
+							 period_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("alignment.conversion_window_days",
+							"Days an mql entry has to convert to sql.",
+							"A lead that has not converted within this "
+							"window counts as not converted.",
+							&alignment_conversion_window_days,
+							90, 1, 36500,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("alignment.business_timezone",
+							   "Time zone that periods and CRM dates are "
+							   "read in.",
+							   NULL,
+							   &alignment_business_timezone,
+							   "UTC",
+							   PGC_USERSET, 0,
+							   CheckBusinessTimezone, NULL, NULL);
+
+	DefineCustomRealVariable("alignment.persona_agreement_threshold",
+							 "Persona agreement at or above which a team "
+							 "counts as agreeing on personas.",
+							 NULL,
+							 &alignment_persona_agreement_threshold,
+							 0.6, 0.0, 1.0,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomRealVariable("alignment.lifecycle_clarity_threshold",
+							 "Lifecycle clarity at or above which a team "
+							 "counts as having a clear lifecycle.",
+							 NULL,
+							 &alignment_lifecycle_clarity_threshold,
+							 0.6, 0.0, 1.0,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("alignment.min_sample",
+							"Decided mql entries a period needs not to be "
+							"flagged as low confidence.",
+							NULL,
+							&alignment_min_sample,
+							30, 0, PG_INT32_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("alignment.persona_lookback_months",
+							"Months of won deals the persona mix of mql "
+							"entries is compared with.",
+							NULL,
+							&alignment_persona_lookback_months,
+							12, 1, 1200,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("alignment.as_of",
+							   "Time the metrics are computed as of.",
+							   "Empty means the current time.",
+							   &alignment_as_of,
+							   "",
+							   PGC_USERSET, 0,
+							   CheckAsOf, NULL, NULL);
+
+	DefineCustomStringVariable("alignment.base_currency",
+							   "Currency that deal amounts are converted "
+							   "to.",
+							   "An ISO 4217 code such as USD.",
+							   &alignment_base_currency,
+							   "USD",
+							   PGC_USERSET, 0,
+							   CheckBaseCurrency, NULL, NULL);
+
+	MarkGUCPrefixReserved("alignment");
+}
+
+/*
+ * alignment.setting(name): the current value of alignment.<name> as text.
+ */
+PG_FUNCTION_INFO_V1(alignment_setting);
+Datum
+alignment_setting(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	const char *value;
+	char	   *fullname;
+	int			i;
+
+	for (i = 0; setting_names[i] != NULL; i++)
+	{
+		if (strcmp(name, setting_names[i]) == 0)
+			break;
+	}
+	if (setting_names[i] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unknown alignment setting \"%s\"", name),
+				 errhint("Known settings are period, conversion_window_days, "
+						 "business_timezone, persona_agreement_threshold, "
+						 "lifecycle_clarity_threshold, min_sample, "
+						 "persona_lookback_months, as_of and "
+						 "base_currency.")));
+
+	fullname = psprintf("alignment.%s", name);
+	value = GetConfigOption(fullname, false, false);
+
+	PG_RETURN_TEXT_P(cstring_to_text(value));
+}
