@@ -13,8 +13,9 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" \
 MODULE_big = $(EXTENSION)
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard $(EXTENSION)--*--*.sql)
+# The base install script and one update script per release, built from
+# src/sql/ by scripts/build-sql.sh.
+DATA_built = $(shell scripts/build-sql.sh --list)
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --dbname=alignment_regress
@@ -46,8 +47,9 @@ all install installcheck:
 	@exit 1
 endif
 
-$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
-	cat $^ > $@
+$(DATA_built): $(shell find src/sql -name '*.sql') $(EXTENSION).control \
+		scripts/build-sql.sh
+	scripts/build-sql.sh
 
 .PHONY: deps demo test stop check-version
 
