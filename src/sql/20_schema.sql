@@ -201,3 +201,97 @@ SELECT pg_catalog.pg_extension_config_dump('alignment.touch', '');
 SELECT pg_catalog.pg_extension_config_dump('alignment.deal', '');
 SELECT pg_catalog.pg_extension_config_dump('alignment.fx_rate', '');
 SELECT pg_catalog.pg_extension_config_dump('alignment.sla', '');
+
+-- Descriptions (BI tools such as Metabase show them to analysts).
+COMMENT ON TABLE alignment.team IS
+'Teams whose sales and marketing alignment is measured. Data sets without teams load into the team ''default''.';
+COMMENT ON COLUMN alignment.team.team_id IS 'Team key, as the CRM names it.';
+COMMENT ON COLUMN alignment.team.name IS 'Display name of the team.';
+COMMENT ON COLUMN alignment.team.created_at IS 'When the row was added.';
+
+COMMENT ON TABLE alignment.account IS
+'Customer accounts (companies); firmographics such as sector, revenue or employees live in attributes.';
+COMMENT ON COLUMN alignment.account.account_id IS 'Account key, as the CRM names it.';
+COMMENT ON COLUMN alignment.account.name IS 'Display name of the account.';
+COMMENT ON COLUMN alignment.account.attributes IS 'Firmographic attributes of the account, as a JSON object.';
+
+COMMENT ON TABLE alignment.stage IS
+'Lifecycle stage definitions: funnel order (position), owning side, the role a stage plays in the metrics, and its entry criteria. Preloaded with HubSpot''s default order.';
+COMMENT ON COLUMN alignment.stage.stage IS 'Stage name, as stage events use it.';
+COMMENT ON COLUMN alignment.stage.position IS 'Place in the funnel order (1 = earliest); NULL for the sales dispositions outside the funnel.';
+COMMENT ON COLUMN alignment.stage.side IS 'Team that owns the stage: marketing or sales.';
+COMMENT ON COLUMN alignment.stage.role IS 'handoff (the MQL stage), acceptance (the SQL stage: it and every later stage count as a conversion), disqualified or recycled (sales dispositions); NULL for other stages.';
+COMMENT ON COLUMN alignment.stage.min_fit_score IS 'Entry criterion: minimum ICP fit score (0 to 100) under the ICP in force; NULL when the stage documents none.';
+COMMENT ON COLUMN alignment.stage.required_attributes IS 'Entry criterion: lead attributes that must be present (not missing, not null).';
+COMMENT ON COLUMN alignment.stage.gate_mode IS 'What a failed entry criterion does: off (recorded), warn (kept and flagged) or enforce (the stage event is refused).';
+
+COMMENT ON TABLE alignment.lead IS
+'Leads (contacts or companies marketing generated), with the persona marketing tagged and their attributes for ICP scoring.';
+COMMENT ON COLUMN alignment.lead.lead_id IS 'Lead key, as the CRM names it.';
+COMMENT ON COLUMN alignment.lead.team_id IS 'Team the lead belongs to.';
+COMMENT ON COLUMN alignment.lead.account_id IS 'Account of the lead, when known.';
+COMMENT ON COLUMN alignment.lead.persona IS 'Persona as marketing tagged the lead; NULL when not tagged.';
+COMMENT ON COLUMN alignment.lead.channel IS 'Acquisition channel of the lead.';
+COMMENT ON COLUMN alignment.lead.attributes IS 'Firmographic and behavioural attributes, as a JSON object scored against the ICP.';
+COMMENT ON COLUMN alignment.lead.created_at IS 'When the lead was created.';
+
+COMMENT ON TABLE alignment.icp_version IS
+'Versions of the ideal customer profile. A version is agreed once marketing and sales both approved it; the one in force at a time is the latest agreed version effective by then.';
+COMMENT ON COLUMN alignment.icp_version.icp_version_id IS 'Version number.';
+COMMENT ON COLUMN alignment.icp_version.definition IS 'ICP definition (criteria, weights, disqualifiers), checked by alignment.icp_validate.';
+COMMENT ON COLUMN alignment.icp_version.fit_threshold IS 'Fit score (0 to 100) at or above which a lead fits this ICP; used by the ICP fit share of the matrix.';
+COMMENT ON COLUMN alignment.icp_version.marketing_approved_at IS 'When marketing signed the version off; NULL until then.';
+COMMENT ON COLUMN alignment.icp_version.sales_approved_at IS 'When sales signed the version off; NULL until then.';
+COMMENT ON COLUMN alignment.icp_version.effective_from IS 'From when the version applies, once agreed.';
+COMMENT ON COLUMN alignment.icp_version.note IS 'Free-text note, e.g. what changed.';
+COMMENT ON COLUMN alignment.icp_version.created_at IS 'When the version was proposed.';
+
+COMMENT ON TABLE alignment.stage_event IS
+'Lifecycle stage entries: a lead entered a stage at a time. Entries into the handoff stage carry the ICP fit score frozen when the row was inserted.';
+COMMENT ON COLUMN alignment.stage_event.event_id IS 'Event key.';
+COMMENT ON COLUMN alignment.stage_event.lead_id IS 'Lead that entered the stage.';
+COMMENT ON COLUMN alignment.stage_event.stage IS 'Stage entered.';
+COMMENT ON COLUMN alignment.stage_event.entered_at IS 'When the lead entered the stage.';
+COMMENT ON COLUMN alignment.stage_event.fit_score IS 'ICP fit score (0 to 100) at the handoff, frozen at insert; NULL when no ICP was in force or for other stages.';
+COMMENT ON COLUMN alignment.stage_event.icp_version_id IS 'ICP version the frozen score used.';
+COMMENT ON COLUMN alignment.stage_event.gate_passed IS 'Whether the entry met the stage''s entry criteria; NULL when the stage documents none.';
+
+COMMENT ON TABLE alignment.activity IS
+'Sales and marketing activities on leads (calls, emails, meetings); the first sales activity after a handoff is its follow-up.';
+COMMENT ON COLUMN alignment.activity.activity_id IS 'Activity key.';
+COMMENT ON COLUMN alignment.activity.lead_id IS 'Lead the activity was about.';
+COMMENT ON COLUMN alignment.activity.side IS 'Who acted: marketing or sales.';
+COMMENT ON COLUMN alignment.activity.kind IS 'Kind of activity (call, email, meeting ...).';
+COMMENT ON COLUMN alignment.activity.occurred_at IS 'When it happened.';
+
+COMMENT ON TABLE alignment.touch IS
+'Marketing touches on leads; a touch naming a campaign or a channel can attribute a won deal to marketing.';
+COMMENT ON COLUMN alignment.touch.touch_id IS 'Touch key.';
+COMMENT ON COLUMN alignment.touch.lead_id IS 'Lead touched.';
+COMMENT ON COLUMN alignment.touch.campaign IS 'Campaign (or landing page) of the touch.';
+COMMENT ON COLUMN alignment.touch.channel IS 'Channel of the touch (organic search, paid search, email ...).';
+COMMENT ON COLUMN alignment.touch.touched_at IS 'When the touch happened.';
+
+COMMENT ON TABLE alignment.deal IS
+'Deals (opportunities), with the persona sales tagged the buyer with, the amount and currency, and the outcome.';
+COMMENT ON COLUMN alignment.deal.deal_id IS 'Deal key, as the CRM names it.';
+COMMENT ON COLUMN alignment.deal.lead_id IS 'Lead the deal came from, when linked.';
+COMMENT ON COLUMN alignment.deal.account_id IS 'Account the deal is with, when known.';
+COMMENT ON COLUMN alignment.deal.team_id IS 'Team that owns the deal.';
+COMMENT ON COLUMN alignment.deal.persona IS 'Persona as sales tagged the buyer; NULL when not tagged.';
+COMMENT ON COLUMN alignment.deal.amount IS 'Deal amount in currency; NULL when the CRM has none.';
+COMMENT ON COLUMN alignment.deal.currency IS 'ISO 4217 code of the amount.';
+COMMENT ON COLUMN alignment.deal.created_at IS 'When the deal was created; NULL when the CRM does not say.';
+COMMENT ON COLUMN alignment.deal.closed_at IS 'When the deal was won or lost; NULL while open.';
+COMMENT ON COLUMN alignment.deal.status IS 'open, won or lost.';
+
+COMMENT ON TABLE alignment.fx_rate IS
+'Exchange rates: one unit of currency is worth rate units of the base currency (alignment.base_currency) on rate_date.';
+COMMENT ON COLUMN alignment.fx_rate.currency IS 'ISO 4217 code converted from.';
+COMMENT ON COLUMN alignment.fx_rate.rate_date IS 'Date the rate applies from.';
+COMMENT ON COLUMN alignment.fx_rate.rate IS 'Units of the base currency for one unit of currency.';
+
+COMMENT ON TABLE alignment.sla IS
+'Service level agreement of a team for the handoff: sales follows up each MQL within follow_up_hours. A team without a row has no SLA.';
+COMMENT ON COLUMN alignment.sla.team_id IS 'Team the SLA binds.';
+COMMENT ON COLUMN alignment.sla.follow_up_hours IS 'Hours sales has to follow up an MQL entry.';
