@@ -105,6 +105,7 @@ port = $port
 unix_socket_directories = '$DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+cron.use_background_workers = on
 max_worker_processes = 16
 log_min_messages = warning
 CONF
