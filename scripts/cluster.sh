@@ -84,6 +84,21 @@ running() {
         as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1
 }
 
+# The server's settings: Unix socket only, pg_cron preloaded (its jobs run
+# in background workers, as there is no TCP listener to connect to).
+settings() {
+    cat <<CONF
+listen_addresses = ''
+port = $1
+unix_socket_directories = '$DIR'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+max_worker_processes = 16
+log_min_messages = warning
+CONF
+}
+
 start() {
     mkdir -p "$DIR"
     chown postgres: "$DIR"
@@ -93,22 +108,19 @@ start() {
             --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||
             { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
     fi
+    # A cluster started with other settings (an older checkout of this
+    # script) is restarted on its port, so every run gets the same server.
     if running; then
-        return 0
+        [ "$(settings "$(cat "$PORTFILE")")" = \
+          "$(cat "$PGDATA_DIR/postgresql.auto.conf")" ] && return 0
+        echo "restarting the cluster with new settings"
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
+    else
+        free_port >"$PORTFILE"
     fi
-    free_port >"$PORTFILE"
     local port
     port=$(cat "$PORTFILE")
-    cat >"$PGDATA_DIR/postgresql.auto.conf" <<CONF
-listen_addresses = ''
-port = $port
-unix_socket_directories = '$DIR'
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-cron.use_background_workers = on
-max_worker_processes = 16
-log_min_messages = warning
-CONF
+    settings "$port" >"$PGDATA_DIR/postgresql.auto.conf"
     chown postgres: "$PGDATA_DIR/postgresql.auto.conf"
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$DIR/server.log" -w -t 60 \
         start >/dev/null ||

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/load.sh: load a data set into a database that has the alignment
-# extension, then print how many rows each table holds.
+# extension; the loader prints how many rows it added or changed per table.
 #
 #   scripts/load.sh DB DIR [LEADS]
 #
@@ -46,12 +46,3 @@ echo "loading the $set data set from $dir into $db"
 psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" -v data="$path" \
     -f "$here/load/$set.psql"
 
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL'
-SELECT 'team' AS "table", count(*) AS "rows" FROM alignment.team
-UNION ALL SELECT 'account', count(*) FROM alignment.account
-UNION ALL SELECT 'lead', count(*) FROM alignment.lead
-UNION ALL SELECT 'touch', count(*) FROM alignment.touch
-UNION ALL SELECT 'stage_event', count(*) FROM alignment.stage_event
-UNION ALL SELECT 'activity', count(*) FROM alignment.activity
-UNION ALL SELECT 'deal', count(*) FROM alignment.deal;
-SQL
