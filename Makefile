@@ -4,6 +4,8 @@
 #               cluster, load real data and print the metrics
 #   make test   the same set-up, then every pg_regress and pgTAP test
 #   make stop   stop the throwaway cluster
+#   make bench  generate 100k and 1M leads and time the extension against
+#               plain SQL (bench/README.md)
 
 EXTENSION = alignment
 # The one place the version lives is alignment.control.
@@ -51,7 +53,7 @@ $(DATA_built): $(shell find src/sql -name '*.sql') $(EXTENSION).control \
 		scripts/build-sql.sh
 	scripts/build-sql.sh
 
-.PHONY: deps demo test stop check-version
+.PHONY: deps demo test stop check-version bench
 
 deps:
 	@$(CLUSTER) deps
@@ -74,3 +76,9 @@ test: deps
 
 stop:
 	@$(CLUSTER) stop
+
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	@$(CLUSTER) start
+	@bench/bench.sh

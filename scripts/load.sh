@@ -7,8 +7,11 @@
 # DIR is a folder of real data, recognised by its files:
 #   Olist marketing funnel   marketing_qualified_leads.csv, closed_deals.csv
 #   Maven CRM pipeline       accounts.csv, sales_teams.csv, sales_pipeline.csv
-# "generated" is reserved for a synthetic data set of LEADS leads (not
-# available yet); LEADS does not apply to real data. The load runs in one
+# "generated" is the synthetic data set of bench/generate.sql: LEADS leads
+# (100000 by default) with their events, touches, activities and deals from
+# 2024-01-01 to 2025-12-31, the same rows for the same ALIGNMENT_SEED (42),
+# into a database that has no leads yet. LEADS does not apply to real data.
+# The load runs in one
 # transaction: when it fails the database is left as it was. Loading the
 # same files again changes nothing. The connection comes from the usual PG*
 # environment variables.
@@ -22,8 +25,15 @@ die() { echo "load.sh: $*" >&2; exit 1; }
 db=$1
 dir=$2
 
-[ "$dir" != generated ] ||
-    die "the generated data set is not available yet; load a folder of real data such as ../shared/data/olist-marketing-funnel"
+if [ "$dir" = generated ]; then
+    leads=${3:-100000}
+    [[ $leads =~ ^[1-9][0-9]*$ ]] ||
+        die "LEADS must be a positive whole number, not '$leads'"
+    echo "generating $leads leads into $db"
+    psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" -v leads="$leads" \
+        -v seed="${ALIGNMENT_SEED:-42}" -f "$here/bench/generate.sql"
+    exit 0
+fi
 [ -d "$dir" ] || die "no such folder: $dir"
 path=$(cd "$dir" && pwd)
 

@@ -174,7 +174,7 @@ SELECT * FROM alignment.load_maven();
 SELECT * FROM model_rows;
 
 -- scripts/load.sh refuses what it cannot load before touching a database.
-\! scripts/load.sh no_such_db generated 1000
+\! scripts/load.sh no_such_db generated ten
 \! scripts/load.sh no_such_db sql
 
 SET client_min_messages = warning;

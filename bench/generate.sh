@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench/generate.sh: generate the synthetic data set, one session per core.
+#
+#   bench/generate.sh DB LEADS [SEED]
+#
+# Runs the steps of bench/generate.sql: prepare (one transaction), then the
+# leads split into GENERATE_JOBS contiguous ranges (default: the number of
+# cores, at most 4), each in a session and transaction of its own, all at
+# once, then finish (indexes and foreign keys back, validated; statistics).
+# The rows are the same whatever the number of jobs. DB must be a new
+# database with the extension (its lead table empty). Unlike
+# "psql -1 -f bench/generate.sql", the steps are separate transactions:
+# when one fails, DB is left half loaded, so drop it.
+#
+# Environment: GENERATE_JOBS; GENERATE_LOG=PREFIX writes each step's
+# \timing output to PREFIX.<step>.log (bench.sh reads them);
+# GENERATE_MEASURE_TRIGGER=1 also measures the freezing trigger's cost (see
+# bench/trigger_cost.sql). The connection comes from the PG* variables.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() { echo "generate.sh: $*" >&2; exit 1; }
+
+[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: generate.sh DB LEADS [SEED]"
+db=$1
+leads=$2
+seed=${3:-42}
+[[ $leads =~ ^[1-9][0-9]*$ ]] || die "LEADS must be a positive number: $leads"
+[[ $seed =~ ^-?[0-9]+$ ]] || die "SEED must be an integer: $seed"
+
+cores=$(nproc 2>/dev/null || echo 2)
+jobs=${GENERATE_JOBS:-$((cores < 4 ? cores : 4))}
+[ "$jobs" -ge 1 ] 2>/dev/null || die "GENERATE_JOBS must be a positive number"
+[ "$jobs" -le "$leads" ] || jobs=$leads
+
+extra=()
+[ "${GENERATE_MEASURE_TRIGGER:-0}" = 1 ] && extra+=(-v measure_trigger=1)
+
+# step NAME [psql options...]: one step in one transaction
+step() {
+    local name=$1 log=/dev/null
+    shift
+    [ -n "${GENERATE_LOG:-}" ] && log=$GENERATE_LOG.$name.log
+    PSQLRC=/dev/null psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" \
+        -v leads="$leads" -v seed="$seed" "$@" \
+        -c '\timing on' -f "$here/generate.sql" >"$log" 2>&1 ||
+        { [ "$log" = /dev/null ] || tail -5 "$log" >&2; return 1; }
+}
+
+echo "generating $leads leads (seed $seed) in $db, $jobs sessions"
+step prepare -v step=prepare ||
+    die "prepare failed; $db is unchanged"
+
+pids=()
+lo=1
+for j in $(seq 1 "$jobs"); do
+    hi=$(( leads * j / jobs ))
+    step "leads$j" -v step=leads -v lo="$lo" -v hi="$hi" "${extra[@]}" &
+    pids+=($!)
+    lo=$((hi + 1))
+done
+failed=0
+for p in "${pids[@]}"; do
+    wait "$p" || failed=1
+done
+[ $failed -eq 0 ] ||
+    die "a leads step failed; $db holds part of the data set: drop it"
+
+step finish -v step=finish ||
+    die "finish failed; $db holds the data without its indexes and foreign keys: drop it"
