@@ -22,14 +22,16 @@ DATA_built = $(shell scripts/build-sql.sh --list)
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=.
 
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Wno-sign-compare
+PG_CFLAGS = -Wall -Wextra -Werror
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 ifeq ($(wildcard $(PG_CONFIG)),)
 PG_CONFIG = pg_config
 endif
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# The server's headers are system headers to us: -Wextra judges our code,
+# not theirs (GCC drops the -I that PGXS adds for the same folder).
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 
 # Data set the demo loads: a folder of ../shared/data, or "generated".
 DATA_DIR ?= ../shared/data/olist-marketing-funnel

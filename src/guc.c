@@ -65,7 +65,8 @@ static const char *const setting_names[] = {
  * the server knows, as for the TimeZone setting.
  */
 static bool
-CheckBusinessTimezone(char **newval, void **extra, GucSource source)
+CheckBusinessTimezone(char **newval, void **extra pg_attribute_unused(),
+					  GucSource source pg_attribute_unused())
 {
 	if (*newval == NULL || (*newval)[0] == '\0' || pg_tzset(*newval) == NULL)
 	{
@@ -84,7 +85,8 @@ CheckBusinessTimezone(char **newval, void **extra, GucSource source)
  * errors through return codes rather than by throwing.
  */
 static bool
-CheckAsOf(char **newval, void **extra, GucSource source)
+CheckAsOf(char **newval, void **extra pg_attribute_unused(),
+					  GucSource source pg_attribute_unused())
 {
 	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
 	char	   *field[MAXDATEFIELDS];
@@ -122,7 +124,8 @@ CheckAsOf(char **newval, void **extra, GucSource source)
  * upper-case letters.
  */
 static bool
-CheckBaseCurrency(char **newval, void **extra, GucSource source)
+CheckBaseCurrency(char **newval, void **extra pg_attribute_unused(),
+					  GucSource source pg_attribute_unused())
 {
 	const char *s = *newval;
 

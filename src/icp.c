@@ -59,7 +59,7 @@ static const char *const icp_operator_names[] = {
 	"in", "equals", "between", "min", "max", "contains"
 };
 
-#define ICP_NOPERATORS	lengthof(icp_operator_names)
+#define ICP_NOPERATORS	((int) lengthof(icp_operator_names))
 
 /* One compiled criterion; strings point into the cached definition */
 typedef struct IcpCriterion
