@@ -113,7 +113,7 @@ SELECT count(*) AS refreshed FROM alignment.refresh();
 
 SET ROLE regress_alignment_nobody;
 SELECT count(*) AS conversion_rows FROM alignment.mql_conversion;
-SELECT count(*) AS snapshot_rows FROM alignment.mql_conversion_snapshot;
+SELECT count(*) AS snapshot_rows FROM alignment.snapshot_mql_conversion;
 SELECT count(*) AS teams FROM alignment.team;
 INSERT INTO alignment.team (team_id, name) VALUES ('x', 'X');
 UPDATE alignment.deal SET amount = 0;
@@ -121,8 +121,8 @@ DELETE FROM alignment.stage_event;
 TRUNCATE alignment.touch;
 INSERT INTO alignment.team_member VALUES ('regress_alignment_nobody', 'south');
 INSERT INTO alignment.olist_mql_raw DEFAULT VALUES;
-SELECT count(*) FROM alignment.snapshot_matrix;
-REFRESH MATERIALIZED VIEW alignment.snapshot_matrix;
+SELECT count(*) FROM alignment.stored_matrix;
+REFRESH MATERIALIZED VIEW alignment.stored_matrix;
 SELECT alignment.refresh();
 SELECT alignment.load_olist();
 SELECT alignment.icp_approve(1, 'sales');
@@ -138,15 +138,15 @@ INSERT INTO alignment.stage_event (lead_id, stage, entered_at)
 VALUES ('tmp', 'mql', '2024-01-04 00:00+00');
 UPDATE alignment.lead SET channel = 'web' WHERE lead_id = 'tmp';
 DELETE FROM alignment.lead WHERE lead_id = 'tmp';
-SELECT count(*) FROM alignment.matrix_snapshot;
 SELECT count(*) FROM alignment.snapshot_matrix;
+SELECT count(*) FROM alignment.stored_matrix;
 SELECT alignment.refresh();
 RESET ROLE;
 
 -- Team security --------------------------------------------------------------
 --
 -- Every table and view of the schema with a team_id column that the
--- current role may read (not the materialized snapshots: see above), row
+-- current role may read (not the stored snapshots: see above), row
 -- by row: relation, team, whether it is an all-teams row, and the row as
 -- JSON without the columns that name or describe the grouping (team_id,
 -- all_teams, and note and sla_hours, which say "team" or "all teams" in
@@ -291,7 +291,7 @@ SET ROLE regress_alignment_north;
 SELECT count(DISTINCT team_id) AS teams_seen, count(*) FILTER (WHERE all_teams)
     AS all_team_rows
 FROM regress_alignment.rows_seen()
-WHERE relation = 'mql_conversion_snapshot';
+WHERE relation = 'snapshot_mql_conversion';
 RESET ROLE;
 
 -- search_path ----------------------------------------------------------------

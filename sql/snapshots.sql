@@ -268,7 +268,8 @@ FROM pg_catalog.pg_class AS c
 LEFT JOIN pg_catalog.pg_attribute AS a
   ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE c.relnamespace = 'alignment'::regnamespace
-  AND (c.relname LIKE 'snapshot%' OR c.relname LIKE 'matrix_%')
+  AND (c.relname LIKE 'snapshot%' OR c.relname LIKE 'stored\_%'
+       OR c.relname LIKE 'matrix_%')
   AND c.relkind IN ('r', 'v', 'm')
   AND (pg_catalog.obj_description(c.oid, 'pg_class') IS NULL
        OR pg_catalog.col_description(c.oid, a.attnum) IS NULL);

@@ -593,6 +593,33 @@ COMMENT ON COLUMN alignment.maven_load_problems.detail IS
 
 -- Loading ------------------------------------------------------------------
 
+-- Only pg_catalog on the search_path, so that the view named in the hint is
+-- qualified.
+CREATE FUNCTION alignment.check_load_problems(problems regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    problem record;
+    found_rows bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) OVER () AS problems, p.* FROM %s AS p '
+                   'ORDER BY p.rule, p.message LIMIT 1', problems)
+    INTO problem;
+    GET DIAGNOSTICS found_rows = ROW_COUNT;
+    IF found_rows > 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = problem.sqlstate,
+            MESSAGE = problem.message,
+            DETAIL = problem.detail,
+            HINT = format('Problems found in the raw rows: %s. The view %s lists them.', problem.problems, problems);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION alignment.check_load_problems(regclass) IS
+'Used by the loaders before they write: raises the first problem (lowest rule, then message) that a load-problems view such as alignment.olist_load_problems lists, as an error with its SQLSTATE, message and detail and a hint giving how many problems there are; does nothing when the view is empty.';
+
 CREATE FUNCTION alignment.upsert_deals(deals alignment.deal[])
 RETURNS bigint
 LANGUAGE plpgsql
@@ -631,20 +658,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, alignment
 AS $$
 DECLARE
-    problem record;
     handoff text;
 BEGIN
-    SELECT count(*) OVER () AS problems, p.* INTO problem
-    FROM alignment.olist_load_problems p
-    ORDER BY p.rule, p.message
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = problem.sqlstate,
-            MESSAGE = problem.message,
-            DETAIL = problem.detail,
-            HINT = format('Problems found in the raw rows: %s. The view alignment.olist_load_problems lists them.', problem.problems);
-    END IF;
+    PERFORM alignment.check_load_problems('alignment.olist_load_problems');
     SELECT s.stage INTO handoff
     FROM alignment.stage s
     WHERE s.role = 'handoff';
@@ -770,20 +786,8 @@ RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, alignment
 AS $$
-DECLARE
-    problem record;
 BEGIN
-    SELECT count(*) OVER () AS problems, p.* INTO problem
-    FROM alignment.maven_load_problems p
-    ORDER BY p.rule, p.message
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = problem.sqlstate,
-            MESSAGE = problem.message,
-            DETAIL = problem.detail,
-            HINT = format('Problems found in the raw rows: %s. The view alignment.maven_load_problems lists them.', problem.problems);
-    END IF;
+    PERFORM alignment.check_load_problems('alignment.maven_load_problems');
 
     -- Teams are the regional offices.
     MERGE INTO alignment.team t

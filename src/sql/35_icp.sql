@@ -273,11 +273,13 @@ SET jit = off
 AS $fn$
 DECLARE
     fractions double precision[];
+    needed record;
+    source_hint constant text := 'Pass a table or view with the columns attributes jsonb and won boolean, such as alignment.icp_evidence_deals.';
 BEGIN
     IF source IS NULL THEN
         RAISE EXCEPTION 'source of the ICP evidence must not be NULL'
             USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass a table or view with the columns attributes jsonb and won boolean, such as alignment.icp_evidence_deals.';
+                  HINT = source_hint;
     END IF;
     IF min_records IS NULL OR min_records < 1 THEN
         RAISE EXCEPTION 'minimum of % records per value is not positive',
@@ -291,24 +293,20 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Numeric attributes are cut into this many quantile bands, 4 for quartiles.';
     END IF;
-    PERFORM 1 FROM pg_catalog.pg_attribute
-    WHERE attrelid = source AND attname = 'attributes'
-        AND atttypid = 'jsonb'::regtype AND attnum > 0 AND NOT attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation % has no column "attributes" of type jsonb',
-            source
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'Pass a table or view with the columns attributes jsonb and won boolean, such as alignment.icp_evidence_deals.';
-    END IF;
-    PERFORM 1 FROM pg_catalog.pg_attribute
-    WHERE attrelid = source AND attname = 'won'
-        AND atttypid = 'boolean'::regtype AND attnum > 0 AND NOT attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation % has no column "won" of type boolean',
-            source
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'Pass a table or view with the columns attributes jsonb and won boolean, such as alignment.icp_evidence_deals.';
-    END IF;
+    FOR needed IN
+        SELECT * FROM (VALUES ('attributes', 'jsonb'), ('won', 'boolean'))
+            AS c (name, type)
+    LOOP
+        PERFORM 1 FROM pg_catalog.pg_attribute
+        WHERE attrelid = source AND attname = needed.name
+            AND atttypid = needed.type::regtype
+            AND attnum > 0 AND NOT attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'relation % has no column "%" of type %',
+                source, needed.name, needed.type
+                USING ERRCODE = 'undefined_column', HINT = source_hint;
+        END IF;
+    END LOOP;
 
     -- the quantiles that cut numeric attributes: 1/bands ... (bands-1)/bands
     SELECT coalesce(array_agg(k::double precision / bands ORDER BY k), '{}')

@@ -1,7 +1,7 @@
 -- src/sql/40_views.sql: the five metric views and the alignment matrix.
 --
--- Layout. Three row-level views hold every rule that more than one metric
--- needs, so each rule is written once:
+-- Layout. Row-level views hold every rule that more than one metric needs,
+-- so each rule is written once:
 --
 --   lifecycle_entry  every stage entry up to as_of, with the lead's team and
 --                    persona, the stage's role flags and, from one pass of
@@ -14,7 +14,10 @@
 --                    the gate, the team's SLA and the first sales follow-up;
 --   won_deal         won deals closed up to as_of, with the amount in the
 --                    base currency and the days to close;
---   won_deal_attribution  the same deals with the attribution verdict.
+--   won_deal_attribution  the same deals with the attribution verdict;
+--   persona_mix      per team, period and persona, the period's mql entries
+--                    and the deals won in the persona lookback up to the
+--                    period's end (the matrix and persona_reconciliation).
 --
 -- The metric views aggregate those rows with GROUPING SETS: one row per
 -- team and period, and an all-teams row (team_id NULL, all_teams true).
@@ -51,8 +54,7 @@ COMMENT ON FUNCTION alignment.period_start(timestamptz) IS
 CREATE FUNCTION alignment.period_end(ts timestamptz)
 RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
-RETURN CAST(pg_catalog.date_trunc(alignment.setting('period'),
-                pg_catalog.timezone(alignment.setting('business_timezone'), ts))
+RETURN CAST(alignment.period_start(ts)
             + CASE alignment.setting('period')
                 WHEN 'week' THEN CAST('7 days' AS pg_catalog.interval)
                 WHEN 'month' THEN CAST('1 month' AS pg_catalog.interval)
@@ -62,6 +64,15 @@ RETURN CAST(pg_catalog.date_trunc(alignment.setting('period'),
             AS pg_catalog.date) - 1;
 COMMENT ON FUNCTION alignment.period_end(timestamptz) IS
 'Last day (inclusive) of the reporting period that contains ts, in the business time zone.';
+
+CREATE FUNCTION alignment.persona_lookback()
+RETURNS interval
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN pg_catalog.make_interval(months =>
+           CAST(alignment.setting('persona_lookback_months')
+                AS pg_catalog.int4));
+COMMENT ON FUNCTION alignment.persona_lookback() IS
+'The closed-won lookback: alignment.persona_lookback_months months, as an interval. The persona mix compares a period''s mql entries with the deals won in the lookback up to the period''s end; the ICP evidence views take the deals and leads of the lookback up to as_of.';
 
 CREATE FUNCTION alignment.in_base_currency(amount numeric, currency text,
                                            ts timestamptz)
@@ -355,6 +366,84 @@ COMMENT ON COLUMN alignment.won_deal_attribution.amount_base IS 'Amount in the b
 COMMENT ON COLUMN alignment.won_deal_attribution.has_linked_lead IS 'Whether the deal has a lead of its own or its account has leads.';
 COMMENT ON COLUMN alignment.won_deal_attribution.first_touch_at IS 'Earliest touch naming a campaign or a channel on any linked lead, up to as_of.';
 COMMENT ON COLUMN alignment.won_deal_attribution.attribution IS 'attributed (a touch at or before creation), or why not: no linked lead, no touch, touches only after creation, creation time unknown (touches exist but cannot be placed against creation).';
+
+-- The persona mix: per team and period (and all teams) and per persona,
+-- the period's mql entries (the persona marketing tagged the lead with)
+-- and the deals won in the persona lookback up to the period's end (the
+-- persona sales tagged the buyer with). Read by the matrix's persona mix
+-- similarity and by alignment.persona_reconciliation.
+CREATE VIEW alignment.persona_mix AS
+WITH entry AS (
+    -- Reads only the columns lifecycle_entry computes without its window
+    -- functions, which the planner then leaves out.
+    SELECT e.period_start, e.period_end, e.team_id,
+           GROUPING(e.team_id) = 1 AS all_teams, e.persona,
+           pg_catalog.count(*) AS n
+    FROM alignment.lifecycle_entry AS e
+    WHERE e.is_handoff
+    GROUP BY GROUPING SETS (
+        (e.period_start, e.period_end, e.team_id, e.persona),
+        (e.period_start, e.period_end, e.persona))
+),
+spine AS (
+    -- every team and period with mql entries, the all-teams rows, and the
+    -- first day of each one's lookback
+    SELECT DISTINCT x.period_start, x.period_end, x.team_id, x.all_teams,
+           CAST((x.period_end + 1) - alignment.persona_lookback()
+                AS pg_catalog.date) AS lookback_start
+    FROM entry AS x
+),
+-- Won deals counted per team, persona and local close day, so that each
+-- period's lookback sums a few rows.
+won_day AS MATERIALIZED (
+    SELECT d.team_id, d.persona,
+           CAST(pg_catalog.timezone(alignment.setting('business_timezone'),
+                                    d.closed_at) AS pg_catalog.date) AS day,
+           pg_catalog.count(*) AS n
+    FROM alignment.won_deal AS d
+    GROUP BY 1, 2, 3
+),
+won AS (
+    SELECT s.period_start, s.period_end, s.team_id, s.all_teams, w.persona,
+           w.n
+    FROM spine AS s
+    CROSS JOIN LATERAL (
+        SELECT d.persona, pg_catalog.sum(d.n) AS n
+        FROM won_day AS d
+        WHERE (s.all_teams OR d.team_id = s.team_id)
+          AND d.day >= s.lookback_start
+          AND d.day <= s.period_end
+        GROUP BY d.persona
+    ) AS w
+)
+SELECT
+    t.period_start,
+    t.period_end,
+    t.team_id,
+    t.all_teams,
+    t.persona,
+    CAST(pg_catalog.sum(t.mql_n) AS pg_catalog.int8) AS mql_entries,
+    CAST(pg_catalog.sum(t.won_n) AS pg_catalog.int8) AS won_deals
+FROM (
+    SELECT x.period_start, x.period_end, x.team_id, x.all_teams, x.persona,
+           x.n AS mql_n, 0 AS won_n
+    FROM entry AS x
+    UNION ALL
+    SELECT w.period_start, w.period_end, w.team_id, w.all_teams, w.persona,
+           0, w.n
+    FROM won AS w
+) AS t
+GROUP BY t.period_start, t.period_end, t.team_id, t.all_teams, t.persona;
+
+COMMENT ON VIEW alignment.persona_mix IS
+'The persona mix per team and period with mql entries (and all teams): one row per persona (and one with a NULL persona for the untagged) counting the period''s mql entries whose lead marketing tagged with it and the deals won in the alignment.persona_lookback_months months up to the period''s end that sales tagged with it. Drill-down for the matrix''s persona mix similarity and the rows of alignment.persona_reconciliation.';
+COMMENT ON COLUMN alignment.persona_mix.period_start IS 'First day of the period of the mql entries (business time zone).';
+COMMENT ON COLUMN alignment.persona_mix.period_end IS 'Last day of the period (inclusive); the lookback ends with it.';
+COMMENT ON COLUMN alignment.persona_mix.team_id IS 'Team; NULL on the all-teams rows.';
+COMMENT ON COLUMN alignment.persona_mix.all_teams IS 'True on the rows that count every team together.';
+COMMENT ON COLUMN alignment.persona_mix.persona IS 'Persona, as marketing tags leads and sales tags buyers; NULL on the row of the untagged entries and deals.';
+COMMENT ON COLUMN alignment.persona_mix.mql_entries IS 'mql entries of the period whose lead carries the persona (every entry, re-entries included).';
+COMMENT ON COLUMN alignment.persona_mix.won_deals IS 'Deals won in the lookback months up to the period''s end (local close day from the first day of the lookback to period_end) that carry the persona.';
 
 -- Metric 1: MQL-to-SQL conversion ----------------------------------------
 
@@ -725,13 +814,7 @@ COMMENT ON COLUMN alignment.time_to_close.deals_not_converted IS 'Won deals with
 -- The alignment matrix -----------------------------------------------------
 
 CREATE VIEW alignment.alignment_matrix AS
-WITH handoff AS MATERIALIZED (
-    SELECT h.period_start, h.period_end, h.team_id, h.persona, h.entered_at,
-           h.disposed_at, h.icp_version_id, h.meets_fit_threshold,
-           h.gate_passed, h.sla_hours, h.follow_up_due, h.within_sla
-    FROM alignment.handoff_entry AS h
-),
-entry AS (
+WITH entry AS (
     SELECT
         h.period_start,
         h.period_end,
@@ -752,22 +835,21 @@ entry AS (
             CAST(alignment.setting('conversion_window_days')
                  AS pg_catalog.int4),
             alignment.as_of()) AS disposition
-    FROM handoff AS h
+    FROM alignment.handoff_entry AS h
     GROUP BY GROUPING SETS ((h.period_start, h.period_end, h.team_id),
                             (h.period_start, h.period_end))
 ),
-entry_mix AS (
+-- The two persona mixes as JSON objects {persona: count}, untagged entries
+-- and deals left out; NULL when a side has none.
+mix AS (
     SELECT p.period_start, p.team_id, p.all_teams,
-           pg_catalog.jsonb_object_agg(p.persona, p.n) AS mix
-    FROM (
-        SELECT h.period_start, h.team_id,
-               GROUPING(h.team_id) = 1 AS all_teams,
-               h.persona, pg_catalog.count(*) AS n
-        FROM handoff AS h
-        WHERE h.persona IS NOT NULL
-        GROUP BY GROUPING SETS ((h.period_start, h.team_id, h.persona),
-                                (h.period_start, h.persona))
-    ) AS p
+           pg_catalog.jsonb_object_agg(p.persona, p.mql_entries)
+               FILTER (WHERE p.persona IS NOT NULL AND p.mql_entries > 0)
+               AS entry_mix,
+           pg_catalog.jsonb_object_agg(p.persona, p.won_deals)
+               FILTER (WHERE p.persona IS NOT NULL AND p.won_deals > 0)
+               AS won_mix
+    FROM alignment.persona_mix AS p
     GROUP BY p.period_start, p.team_id, p.all_teams
 ),
 acceptance AS (
@@ -788,33 +870,6 @@ spine AS (
     UNION
     SELECT period_start, period_end, team_id, all_teams FROM acceptance
 ),
--- Won deals with a persona, counted per team, persona and local close day,
--- so that each period's trailing lookback sums a few rows.
-won_day AS MATERIALIZED (
-    SELECT d.team_id, d.persona,
-           CAST(pg_catalog.timezone(alignment.setting('business_timezone'),
-                                    d.closed_at) AS pg_catalog.date) AS day,
-           pg_catalog.count(*) AS n
-    FROM alignment.won_deal AS d
-    WHERE d.persona IS NOT NULL
-    GROUP BY 1, 2, 3
-),
-won_mix AS (
-    SELECT s.period_start, s.team_id, s.all_teams,
-           pg_catalog.jsonb_object_agg(w.persona, w.n) AS mix
-    FROM spine AS s
-    CROSS JOIN LATERAL (
-        SELECT d.persona, pg_catalog.sum(d.n) AS n
-        FROM won_day AS d
-        WHERE (s.all_teams OR d.team_id = s.team_id)
-          AND d.day <= s.period_end
-          AND d.day >= CAST((s.period_end + 1) - pg_catalog.make_interval(
-                  months => CAST(alignment.setting('persona_lookback_months')
-                                 AS pg_catalog.int4)) AS pg_catalog.date)
-        GROUP BY d.persona
-    ) AS w
-    GROUP BY s.period_start, s.team_id, s.all_teams
-),
 component AS (
     SELECT
         s.period_start,
@@ -822,9 +877,9 @@ component AS (
         s.team_id,
         s.all_teams,
         COALESCE(e.mql_entries, 0) AS mql_entries,
-        em.mix AS entry_mix,
-        wm.mix AS won_mix,
-        alignment.persona_similarity(em.mix, wm.mix)
+        x.entry_mix,
+        x.won_mix,
+        alignment.persona_similarity(x.entry_mix, x.won_mix)
             AS persona_mix_similarity,
         CAST(e.fit_entries AS double precision) / e.mql_entries
             AS icp_fit_share,
@@ -844,12 +899,9 @@ component AS (
     LEFT JOIN entry AS e
         ON e.period_start = s.period_start AND e.all_teams = s.all_teams
        AND e.team_id IS NOT DISTINCT FROM s.team_id
-    LEFT JOIN entry_mix AS em
-        ON em.period_start = s.period_start AND em.all_teams = s.all_teams
-       AND em.team_id IS NOT DISTINCT FROM s.team_id
-    LEFT JOIN won_mix AS wm
-        ON wm.period_start = s.period_start AND wm.all_teams = s.all_teams
-       AND wm.team_id IS NOT DISTINCT FROM s.team_id
+    LEFT JOIN mix AS x
+        ON x.period_start = s.period_start AND x.all_teams = s.all_teams
+       AND x.team_id IS NOT DISTINCT FROM s.team_id
     LEFT JOIN acceptance AS a
         ON a.period_start = s.period_start AND a.all_teams = s.all_teams
        AND a.team_id IS NOT DISTINCT FROM s.team_id

@@ -23,9 +23,7 @@ LEFT JOIN alignment.account AS a ON a.account_id = d.account_id
 LEFT JOIN alignment.lead AS l ON l.lead_id = d.lead_id
 WHERE d.status IN ('won', 'lost')
   AND d.closed_at <= alignment.as_of()
-  AND d.closed_at > alignment.as_of() - pg_catalog.make_interval(months =>
-          CAST(alignment.setting('persona_lookback_months')
-               AS pg_catalog.int4));
+  AND d.closed_at > alignment.as_of() - alignment.persona_lookback();
 
 COMMENT ON VIEW alignment.icp_evidence_deals IS
 'Closed-won versus lost: the deals won or lost in the alignment.persona_lookback_months months up to as_of, with the attributes of their account and lead. Input of alignment.icp_attribute_evidence and alignment.icp_suggest.';
@@ -47,9 +45,7 @@ SELECT
               AND d.closed_at <= alignment.as_of()) AS won
 FROM alignment.lead AS l
 WHERE l.created_at <= alignment.as_of()
-  AND l.created_at > alignment.as_of() - pg_catalog.make_interval(months =>
-          CAST(alignment.setting('persona_lookback_months')
-               AS pg_catalog.int4));
+  AND l.created_at > alignment.as_of() - alignment.persona_lookback();
 
 COMMENT ON VIEW alignment.icp_evidence_leads IS
 'Closed-won versus all: the leads created in the alignment.persona_lookback_months months up to as_of, won when a deal of theirs was won by as_of. A lead still being worked counts as not won, so pick an as_of that leaves the leads time to close. Input of alignment.icp_attribute_evidence and alignment.icp_suggest.';
@@ -64,75 +60,37 @@ COMMENT ON COLUMN alignment.icp_evidence_leads.won IS 'True when a deal of the l
 -- Per team and period (and all teams), per persona: the persona's share of
 -- the period's mql entries (the persona marketing tagged the lead with)
 -- beside its share of the deals won in the lookback up to the period's end
--- (the persona sales tagged the buyer with). The mixes are those of
--- alignment_matrix.persona_mix_similarity: tagged entries and deals only.
+-- (the persona sales tagged the buyer with). The counts are the rows of
+-- alignment.persona_mix, the view the matrix's persona mix similarity reads
+-- too: tagged entries and deals only, the untagged counted apart.
 
 CREATE VIEW alignment.persona_reconciliation AS
-WITH spine AS (
+WITH mix AS MATERIALIZED (
+    SELECT p.period_start, p.period_end, p.team_id, p.all_teams, p.persona,
+           p.mql_entries, p.won_deals
+    FROM alignment.persona_mix AS p
+),
+team_mix AS (
     -- every team and period with mql entries, and the all-teams rows
-    SELECT h.period_start, h.period_end, h.team_id,
-           GROUPING(h.team_id) = 1 AS all_teams,
-           pg_catalog.count(*) FILTER (WHERE h.persona IS NULL)
-               AS untagged_mql_entries
-    FROM alignment.handoff_entry AS h
-    GROUP BY GROUPING SETS ((h.period_start, h.period_end, h.team_id),
-                            (h.period_start, h.period_end))
-),
-lookback AS (
-    -- deals won in the lookback months up to the end of the period
-    SELECT s.period_start, s.team_id, s.all_teams, d.persona
-    FROM spine AS s
-    JOIN alignment.won_deal AS d
-        ON (s.all_teams OR d.team_id = s.team_id)
-       AND d.closed_at < pg_catalog.timezone(
-               alignment.setting('business_timezone'),
-               CAST(s.period_end + 1 AS pg_catalog.timestamp))
-       AND d.closed_at >= pg_catalog.timezone(
-               alignment.setting('business_timezone'),
-               (s.period_end + 1) - pg_catalog.make_interval(months =>
-                   CAST(alignment.setting('persona_lookback_months')
-                        AS pg_catalog.int4)))
-),
-tagged AS (
-    SELECT s.period_start, s.team_id, s.all_teams, h.persona,
-           pg_catalog.count(*) AS mql_n, 0 AS won_n
-    FROM spine AS s
-    JOIN alignment.handoff_entry AS h
-        ON h.period_start = s.period_start
-       AND (s.all_teams OR h.team_id = s.team_id)
-    WHERE h.persona IS NOT NULL
-    GROUP BY s.period_start, s.team_id, s.all_teams, h.persona
-    UNION ALL
-    SELECT w.period_start, w.team_id, w.all_teams, w.persona,
-           0, pg_catalog.count(*)
-    FROM lookback AS w
-    WHERE w.persona IS NOT NULL
-    GROUP BY w.period_start, w.team_id, w.all_teams, w.persona
-),
-per_persona AS (
-    SELECT t.period_start, t.team_id, t.all_teams, t.persona,
-           CAST(pg_catalog.sum(t.mql_n) AS pg_catalog.int8) AS mql_entries,
-           CAST(pg_catalog.sum(t.won_n) AS pg_catalog.int8) AS won_deals
-    FROM tagged AS t
-    GROUP BY t.period_start, t.team_id, t.all_teams, t.persona
-),
-untagged_won AS (
-    SELECT w.period_start, w.team_id, w.all_teams,
-           pg_catalog.count(*) AS untagged_won_deals
-    FROM lookback AS w
-    WHERE w.persona IS NULL
-    GROUP BY w.period_start, w.team_id, w.all_teams
-),
-mixed AS (
-    SELECT p.*,
-           pg_catalog.sum(p.mql_entries) OVER w AS tagged_mql,
-           pg_catalog.sum(p.won_deals) OVER w AS tagged_won,
-           pg_catalog.jsonb_object_agg(p.persona, p.mql_entries)
-               FILTER (WHERE p.mql_entries > 0) OVER w AS mql_mix,
-           pg_catalog.jsonb_object_agg(p.persona, p.won_deals)
-               FILTER (WHERE p.won_deals > 0) OVER w AS won_mix
-    FROM per_persona AS p
-    WINDOW w AS (PARTITION BY p.period_start, p.team_id, p.all_teams)
+    SELECT m.period_start, m.period_end, m.team_id, m.all_teams,
+           pg_catalog.sum(m.mql_entries) FILTER (WHERE m.persona IS NOT NULL)
+               AS tagged_mql,
+           pg_catalog.sum(m.won_deals) FILTER (WHERE m.persona IS NOT NULL)
+               AS tagged_won,
+           pg_catalog.jsonb_object_agg(m.persona, m.mql_entries)
+               FILTER (WHERE m.persona IS NOT NULL AND m.mql_entries > 0)
+               AS mql_mix,
+           pg_catalog.jsonb_object_agg(m.persona, m.won_deals)
+               FILTER (WHERE m.persona IS NOT NULL AND m.won_deals > 0)
+               AS won_mix,
+           COALESCE(pg_catalog.sum(m.mql_entries)
+                        FILTER (WHERE m.persona IS NULL), 0)
+               AS untagged_mql_entries,
+           COALESCE(pg_catalog.sum(m.won_deals)
+                        FILTER (WHERE m.persona IS NULL), 0)
+               AS untagged_won_deals
+    FROM mix AS m
+    GROUP BY m.period_start, m.period_end, m.team_id, m.all_teams
 )
 SELECT
     s.period_start,
@@ -140,33 +98,31 @@ SELECT
     alignment.setting('period') AS period_unit,
     s.team_id,
     s.all_teams,
-    m.persona,
-    COALESCE(m.mql_entries, 0) AS mql_entries,
-    m.mql_entries / CAST(NULLIF(m.tagged_mql, 0) AS double precision)
+    p.persona,
+    COALESCE(p.mql_entries, 0) AS mql_entries,
+    p.mql_entries / CAST(NULLIF(s.tagged_mql, 0) AS double precision)
         AS mql_share,
-    COALESCE(m.won_deals, 0) AS won_deals,
-    m.won_deals / CAST(NULLIF(m.tagged_won, 0) AS double precision)
+    COALESCE(p.won_deals, 0) AS won_deals,
+    p.won_deals / CAST(NULLIF(s.tagged_won, 0) AS double precision)
         AS won_share,
-    m.mql_entries / CAST(NULLIF(m.tagged_mql, 0) AS double precision)
-        - m.won_deals / CAST(NULLIF(m.tagged_won, 0) AS double precision)
+    p.mql_entries / CAST(NULLIF(s.tagged_mql, 0) AS double precision)
+        - p.won_deals / CAST(NULLIF(s.tagged_won, 0) AS double precision)
         AS share_gap,
-    alignment.persona_similarity(m.mql_mix, m.won_mix)
+    alignment.persona_similarity(s.mql_mix, s.won_mix)
         AS persona_mix_similarity,
-    s.untagged_mql_entries,
-    COALESCE(u.untagged_won_deals, 0) AS untagged_won_deals,
+    CAST(s.untagged_mql_entries AS pg_catalog.int8) AS untagged_mql_entries,
+    CAST(s.untagged_won_deals AS pg_catalog.int8) AS untagged_won_deals,
     NULLIF(pg_catalog.concat_ws('; ',
-        CASE WHEN COALESCE(m.tagged_mql, 0) = 0
+        CASE WHEN COALESCE(s.tagged_mql, 0) = 0
             THEN 'mql entries carry no persona' END,
-        CASE WHEN COALESCE(m.tagged_won, 0) = 0
+        CASE WHEN COALESCE(s.tagged_won, 0) = 0
             THEN 'no won deal with a persona in the lookback' END),
         '') AS note
-FROM spine AS s
-LEFT JOIN mixed AS m
-    ON m.period_start = s.period_start AND m.all_teams = s.all_teams
-   AND m.team_id IS NOT DISTINCT FROM s.team_id
-LEFT JOIN untagged_won AS u
-    ON u.period_start = s.period_start AND u.all_teams = s.all_teams
-   AND u.team_id IS NOT DISTINCT FROM s.team_id;
+FROM team_mix AS s
+LEFT JOIN mix AS p
+    ON p.period_start = s.period_start AND p.all_teams = s.all_teams
+   AND p.team_id IS NOT DISTINCT FROM s.team_id
+   AND p.persona IS NOT NULL;
 
 COMMENT ON VIEW alignment.persona_reconciliation IS
 'Whom marketing hands off versus whom sales wins, per team and period (and all teams) and per persona: the persona''s share of the period''s mql entries (lead persona, tagged by marketing) beside its share of the deals won in the alignment.persona_lookback_months months up to the period''s end (deal persona, tagged by sales), the gap, and the similarity of the two mixes (as in alignment_matrix). Untagged entries and deals are counted apart, not in the shares. A period with no tagged persona on either side has one row with a NULL persona.';

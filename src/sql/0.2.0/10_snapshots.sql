@@ -2,9 +2,14 @@
 -- views, alignment.refresh() and the history of the alignment matrix.
 --
 -- The metric views compute everything on every read, which is too slow for
--- a dashboard over a large CRM export. Each view gets a materialized
--- snapshot with the same columns (alignment.snapshot_<view>), and
--- alignment.refresh() recomputes them all.
+-- a dashboard over a large CRM export. Each view gets a snapshot with the
+-- same columns, and alignment.refresh() recomputes them all. A snapshot is
+-- two objects: the materialized view alignment.stored_<name> made here,
+-- which holds the rows and is not open to readers, and the view
+-- alignment.snapshot_<name> over it that readers query, made with the
+-- roles in 20_security.sql (it hides the rows of the teams a role may not
+-- see). <name> is the metric view's (mql_conversion ...), and matrix for
+-- alignment_matrix.
 --
 -- Refreshing. REFRESH ... CONCURRENTLY needs a unique index on plain
 -- columns. A row is one team and period, and team_id is NULL on the
@@ -36,65 +41,65 @@
 
 -- Snapshots -----------------------------------------------------------------
 
-CREATE MATERIALIZED VIEW alignment.snapshot_mql_conversion AS
+CREATE MATERIALIZED VIEW alignment.stored_mql_conversion AS
 SELECT v.* FROM alignment.mql_conversion AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_mql_conversion_key
-    ON alignment.snapshot_mql_conversion (period_start, all_teams, team_id)
+CREATE UNIQUE INDEX stored_mql_conversion_key
+    ON alignment.stored_mql_conversion (period_start, all_teams, team_id)
     NULLS NOT DISTINCT;
 
-CREATE MATERIALIZED VIEW alignment.snapshot_pipeline_attribution AS
+CREATE MATERIALIZED VIEW alignment.stored_pipeline_attribution AS
 SELECT v.* FROM alignment.pipeline_attribution AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_pipeline_attribution_key
-    ON alignment.snapshot_pipeline_attribution
+CREATE UNIQUE INDEX stored_pipeline_attribution_key
+    ON alignment.stored_pipeline_attribution
        (period_start, all_teams, team_id)
     NULLS NOT DISTINCT;
 
-CREATE MATERIALIZED VIEW alignment.snapshot_icp_fit_at_handoff AS
+CREATE MATERIALIZED VIEW alignment.stored_icp_fit_at_handoff AS
 SELECT v.* FROM alignment.icp_fit_at_handoff AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_icp_fit_at_handoff_key
-    ON alignment.snapshot_icp_fit_at_handoff (period_start, all_teams, team_id)
+CREATE UNIQUE INDEX stored_icp_fit_at_handoff_key
+    ON alignment.stored_icp_fit_at_handoff (period_start, all_teams, team_id)
     NULLS NOT DISTINCT;
 
-CREATE MATERIALIZED VIEW alignment.snapshot_follow_up_compliance AS
+CREATE MATERIALIZED VIEW alignment.stored_follow_up_compliance AS
 SELECT v.* FROM alignment.follow_up_compliance AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_follow_up_compliance_key
-    ON alignment.snapshot_follow_up_compliance
+CREATE UNIQUE INDEX stored_follow_up_compliance_key
+    ON alignment.stored_follow_up_compliance
        (period_start, all_teams, team_id)
     NULLS NOT DISTINCT;
 
 -- Time to close has a row per persona too: persona is NULL both on the
 -- untagged deals' row and on the all-personas row, which all_personas tells
 -- apart.
-CREATE MATERIALIZED VIEW alignment.snapshot_time_to_close AS
+CREATE MATERIALIZED VIEW alignment.stored_time_to_close AS
 SELECT v.* FROM alignment.time_to_close AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_time_to_close_key
-    ON alignment.snapshot_time_to_close
+CREATE UNIQUE INDEX stored_time_to_close_key
+    ON alignment.stored_time_to_close
        (period_start, all_teams, team_id, all_personas, persona)
     NULLS NOT DISTINCT;
 
-CREATE MATERIALIZED VIEW alignment.snapshot_matrix AS
+CREATE MATERIALIZED VIEW alignment.stored_matrix AS
 SELECT v.* FROM alignment.alignment_matrix AS v
 WITH NO DATA;
-CREATE UNIQUE INDEX snapshot_matrix_key
-    ON alignment.snapshot_matrix (period_start, all_teams, team_id)
+CREATE UNIQUE INDEX stored_matrix_key
+    ON alignment.stored_matrix (period_start, all_teams, team_id)
     NULLS NOT DISTINCT;
 
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_mql_conversion IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_mql_conversion IS
 'Snapshot of alignment.mql_conversion (metric 1, MQL-to-SQL conversion) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_pipeline_attribution IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_pipeline_attribution IS
 'Snapshot of alignment.pipeline_attribution (metric 2, pipeline attribution accuracy) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_icp_fit_at_handoff IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_icp_fit_at_handoff IS
 'Snapshot of alignment.icp_fit_at_handoff (metric 3, ICP fit score at handoff) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_follow_up_compliance IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_follow_up_compliance IS
 'Snapshot of alignment.follow_up_compliance (metric 4, sales follow-up compliance) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_time_to_close IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_time_to_close IS
 'Snapshot of alignment.time_to_close (metric 5, time to close by persona) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
-COMMENT ON MATERIALIZED VIEW alignment.snapshot_matrix IS
+COMMENT ON MATERIALIZED VIEW alignment.stored_matrix IS
 'Snapshot of alignment.alignment_matrix (the 4-cell alignment matrix) as of the last alignment.refresh(): the same rows and columns, read without recomputing. Empty until the first refresh; see alignment.snapshot_status for when and with which period it was computed.';
 
 -- A snapshot column means what the view column means: copy the comments.
@@ -121,7 +126,7 @@ BEGIN
         LOOP
             EXECUTE pg_catalog.format(
                 'COMMENT ON COLUMN alignment.%I.%I IS %L',
-                'snapshot_' || snap, col.attname, col.note);
+                'stored_' || snap, col.attname, col.note);
         END LOOP;
     END LOOP;
 END
@@ -140,7 +145,7 @@ CREATE TABLE alignment.snapshot_status (
 );
 COMMENT ON TABLE alignment.snapshot_status IS
 'One row per snapshot: when alignment.refresh() last refreshed it and with which settings. A snapshot without a row has never been refreshed.';
-COMMENT ON COLUMN alignment.snapshot_status.snapshot IS 'Materialized view refreshed, e.g. alignment.snapshot_matrix.';
+COMMENT ON COLUMN alignment.snapshot_status.snapshot IS 'Snapshot refreshed, by the name readers query, e.g. alignment.snapshot_matrix (its rows are stored in alignment.stored_matrix).';
 COMMENT ON COLUMN alignment.snapshot_status.refreshed_at IS 'When the refresh finished (wall clock); its rows became visible when its transaction committed.';
 COMMENT ON COLUMN alignment.snapshot_status.as_of IS 'The time the metrics were computed at (alignment.as_of: the setting, or the refresh''s start).';
 COMMENT ON COLUMN alignment.snapshot_status.period_unit IS 'Period of the rows (alignment.period when it was refreshed).';
@@ -236,9 +241,16 @@ CREATE FUNCTION alignment.refresh()
 RETURNS TABLE (relation text, action text, row_count bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, alignment
+-- The metric views are priced far above jit_above_cost once the data grows
+-- (per-row probes and group counts the planner cannot know), and compiling
+-- them costs seconds that their execution, spent in sorts and function
+-- calls, never wins back: on 100 000 leads of bench/generate.sql the
+-- refresh took 13 s with JIT and 9 s without.
+SET jit = off
 AS $$
 DECLARE
     snap text;
+    stored text;
     was_populated boolean;
     started timestamptz;
     n bigint;
@@ -249,33 +261,31 @@ DECLARE
 BEGIN
     -- Snapshots, in a fixed order so that concurrent calls queue on the
     -- first one instead of deadlocking.
-    FOREACH snap IN ARRAY ARRAY['snapshot_mql_conversion',
-                                'snapshot_pipeline_attribution',
-                                'snapshot_icp_fit_at_handoff',
-                                'snapshot_follow_up_compliance',
-                                'snapshot_time_to_close',
-                                'snapshot_matrix']
+    FOREACH snap IN ARRAY ARRAY['mql_conversion', 'pipeline_attribution',
+                                'icp_fit_at_handoff', 'follow_up_compliance',
+                                'time_to_close', 'matrix']
     LOOP
+        stored := 'stored_' || snap;
         SELECT c.relispopulated INTO was_populated
         FROM pg_catalog.pg_class AS c
-        WHERE c.oid = pg_catalog.format('alignment.%I', snap)::regclass;
+        WHERE c.oid = pg_catalog.format('alignment.%I', stored)::regclass;
 
         started := pg_catalog.clock_timestamp();
         IF was_populated THEN
             EXECUTE pg_catalog.format(
-                'REFRESH MATERIALIZED VIEW CONCURRENTLY alignment.%I', snap);
+                'REFRESH MATERIALIZED VIEW CONCURRENTLY alignment.%I', stored);
         ELSE
             EXECUTE pg_catalog.format(
-                'REFRESH MATERIALIZED VIEW alignment.%I', snap);
+                'REFRESH MATERIALIZED VIEW alignment.%I', stored);
         END IF;
         EXECUTE pg_catalog.format(
-                'SELECT pg_catalog.count(*) FROM alignment.%I', snap)
+                'SELECT pg_catalog.count(*) FROM alignment.%I', stored)
             INTO n;
 
         INSERT INTO alignment.snapshot_status AS s
             (snapshot, refreshed_at, as_of, period_unit, row_count, seconds,
              concurrent)
-        VALUES ('alignment.' || snap, pg_catalog.clock_timestamp(),
+        VALUES ('alignment.snapshot_' || snap, pg_catalog.clock_timestamp(),
                 reported_at, unit, n,
                 pg_catalog.date_part('epoch',
                     pg_catalog.clock_timestamp() - started),
@@ -288,7 +298,7 @@ BEGIN
             seconds = excluded.seconds,
             concurrent = excluded.concurrent;
 
-        relation := 'alignment.' || snap;
+        relation := 'alignment.snapshot_' || snap;
         action := CASE WHEN was_populated THEN 'refreshed concurrently'
                        ELSE 'filled' END;
         row_count := n;
@@ -305,7 +315,7 @@ BEGIN
                h.period_start IS NOT NULL
                    AND h.last_reported_at <= reported_at
                    AND m.cell IS DISTINCT FROM h.last_cell AS revised
-        FROM alignment.snapshot_matrix AS m
+        FROM alignment.stored_matrix AS m
         LEFT JOIN alignment.matrix_history AS h
             ON h.period_unit = unit
            AND h.period_start = m.period_start
@@ -351,4 +361,4 @@ END
 $$;
 
 COMMENT ON FUNCTION alignment.refresh() IS
-'Recomputes every snapshot (alignment.snapshot_*) from its metric view, concurrently once it has been filled (readers are never blocked and see all snapshots switch at once when the transaction commits), records it in alignment.snapshot_status and adds the matrix cells to alignment.matrix_history. Returns one row per snapshot (filled or refreshed concurrently, rows) and two for the history (cells first reported, cells revised). Uses the caller''s settings (alignment.period, alignment.as_of ...).';
+'Recomputes every snapshot (alignment.snapshot_*, stored in alignment.stored_*) from its metric view, concurrently once it has been filled (readers are never blocked and see all snapshots switch at once when the transaction commits), records it in alignment.snapshot_status and adds the matrix cells to alignment.matrix_history. Returns one row per snapshot (filled or refreshed concurrently, rows) and two for the history (cells first reported, cells revised). Uses the caller''s settings (alignment.period, alignment.as_of ...), except that it runs without JIT compilation.';

@@ -33,12 +33,13 @@
 --
 -- Snapshots. A materialized view cannot have row-level security and holds
 -- every team's rows, computed by its owner. Readers get no access to the
--- snapshot_* materialized views; each has a security-barrier view
--- <name>_snapshot (snapshot_matrix -> matrix_snapshot) that shows the rows
--- of the reader's teams and, since the stored all-teams row counts teams
--- the reader may not see, shows the all-teams rows only to roles that see
--- every team. A materialized view added by a later release needs its view
--- too (see the block that creates them).
+-- materialized views stored_<name> of 10_snapshots.sql; they query the
+-- snapshot, the security-barrier view snapshot_<name> made here over each
+-- (stored_matrix -> snapshot_matrix), which shows the rows of the reader's
+-- teams and, since the stored all-teams row counts teams the reader may not
+-- see, shows the all-teams rows only to roles that see every team. A
+-- materialized view added by a later release needs its view too (see the
+-- block that creates them).
 
 -- Roles ----------------------------------------------------------------------
 
@@ -50,7 +51,7 @@ BEGIN
         SELECT *
         FROM (VALUES
             ('alignment_reader',
-             'Reads the alignment metric views, their snapshots (through the *_snapshot views) and the functions they call; writes nothing. Granted by the alignment extension.'),
+             'Reads the alignment metric views, their snapshots (the snapshot_* views) and the functions they call; writes nothing. Granted by the alignment extension.'),
             ('alignment_loader',
              'Writes the alignment data tables (teams, leads, stage events, deals, ICP versions ...) and runs the loaders. Sees every team''s rows even under team security. Granted by the alignment extension.'))
             AS v (role_name, note)
@@ -168,12 +169,16 @@ END
 $$;
 
 -- Snapshots through security-barrier views -----------------------------------
+--
+-- Each view snapshot_<name> takes the description of its materialized view
+-- (what the snapshot holds) and adds what it shows to whom; the materialized
+-- view's description then says that readers query the view instead.
 
 DO $$
 DECLARE
     m record;
     col record;
-    wrapper text;
+    snapshot text;
 BEGIN
     FOR m IN
         SELECT c.oid, c.relname,
@@ -181,21 +186,26 @@ BEGIN
         FROM pg_catalog.pg_class AS c
         WHERE c.relkind = 'm'
           AND c.relnamespace = CAST('alignment' AS pg_catalog.regnamespace)
-          AND c.relname LIKE 'snapshot\_%'
+          AND c.relname LIKE 'stored\_%'
         ORDER BY c.relname
     LOOP
-        wrapper := pg_catalog.substr(m.relname, 10) || '_snapshot';
+        snapshot := 'snapshot_' || pg_catalog.substr(m.relname, 8);
         EXECUTE pg_catalog.format(
             'CREATE VIEW alignment.%I WITH (security_barrier = true) AS '
             'SELECT s.* FROM alignment.%I AS s '
             'WHERE (SELECT alignment.sees_all_teams()) '
             'OR NOT s.all_teams AND s.team_id = '
             'ANY (CAST((SELECT alignment.member_teams()) AS text[]))',
-            wrapper, m.relname);
+            snapshot, m.relname);
         EXECUTE pg_catalog.format('COMMENT ON VIEW alignment.%I IS %L',
-            wrapper,
-            pg_catalog.format('The rows of alignment.%s that the current role may see: under team security, those of the teams alignment.team_member maps it to, without the all-teams rows (which count every team) unless it sees every team. Readers query this view; the materialized view itself is not open to them. %s',
-                m.relname, m.note));
+            snapshot,
+            pg_catalog.format('%s Under team security a role sees the rows of the teams alignment.team_member maps it to, and the all-teams rows (which count every team) only when it sees every team.',
+                m.note));
+        EXECUTE pg_catalog.format(
+            'COMMENT ON MATERIALIZED VIEW alignment.%I IS %L',
+            m.relname,
+            pg_catalog.format('Stored rows of the snapshot alignment.%s, every team''s: readers query that view, not this materialized view, which is not open to them. %s',
+                snapshot, m.note));
         FOR col IN
             SELECT a.attname,
                    pg_catalog.col_description(a.attrelid, a.attnum) AS note
@@ -204,12 +214,12 @@ BEGIN
         LOOP
             EXECUTE pg_catalog.format(
                 'COMMENT ON COLUMN alignment.%I.%I IS %L',
-                wrapper, col.attname, col.note);
+                snapshot, col.attname, col.note);
         END LOOP;
         EXECUTE pg_catalog.format(
             'REVOKE ALL ON alignment.%I FROM PUBLIC', m.relname);
         EXECUTE pg_catalog.format(
-            'GRANT SELECT ON alignment.%I TO alignment_reader', wrapper);
+            'GRANT SELECT ON alignment.%I TO alignment_reader', snapshot);
     END LOOP;
 END
 $$;
@@ -223,12 +233,17 @@ $$;
 -- the subquery. The switch and the role's teams are read in sub-selects,
 -- which run once per query rather than once per row, and team_rows tests
 -- the switch first, so that while team security is off the rest is never
--- evaluated. The lead test is a correlated EXISTS, not "lead_id IN (list
--- of visible leads)": the planner then probes the lead's key where a view
--- reads a lead's rows in a loop, instead of counting the whole list as
--- built again on every turn (a cost only the estimate pays, but one that
--- pushes plans over the JIT thresholds), and still hashes the list for a
--- full scan.
+-- evaluated. The lead test takes the shape that suits how the views read
+-- the table, because the planner prices every plan with it, and a plan
+-- priced over jit_above_cost is JIT-compiled, which can take longer than
+-- the query itself. Stage events and touches are read whole: for them
+-- "lead_id IN (visible leads)", a list hashed once per query. Activities
+-- are read a lead at a time (the first follow-up of each handoff): for
+-- them a correlated EXISTS, which probes the lead's key, where the list
+-- would be priced as built again for every lead. An EXISTS is priced as
+-- one probe per row even where the executor would hash it: on stage_event
+-- it made alignment_reader's estimate of mql_conversion on the Olist data
+-- 25 times the owner's, and put alignment_matrix over the JIT threshold.
 
 DO $$
 DECLARE
@@ -249,16 +264,14 @@ BEGIN
             ('sla', true,
              mine, 'the SLAs of its teams'),
             ('stage_event', true,
-             'EXISTS (SELECT FROM alignment.lead AS l '
-             'WHERE l.lead_id = stage_event.lead_id)',
+             'lead_id IN (SELECT l.lead_id FROM alignment.lead AS l)',
              'the stage events of the leads it sees'),
             ('activity', true,
              'EXISTS (SELECT FROM alignment.lead AS l '
              'WHERE l.lead_id = activity.lead_id)',
              'the activities on the leads it sees'),
             ('touch', true,
-             'EXISTS (SELECT FROM alignment.lead AS l '
-             'WHERE l.lead_id = touch.lead_id)',
+             'lead_id IN (SELECT l.lead_id FROM alignment.lead AS l)',
              'the marketing touches of the leads it sees'),
             ('account', true,
              'account_id IN (SELECT l.account_id FROM alignment.lead AS l '

@@ -235,12 +235,10 @@ BEGIN
         cy := b - d.pa * s;
         -- The label goes beside the dot (right of it, or left in the right
         -- part of the square), else on the other side, else a line or two
-        -- up or down; when all of those overlap a label already placed it
-        -- stays beside the dot, where its white halo keeps it legible.
-        ly := NULL;
-        FOR k IN 0..9 LOOP
-            y := pg_catalog.round(cy + 4 + 13 * (ARRAY[0, 0, -1, -1, 1, 1,
-                                                       -2, -2, 2, 2])[k + 1]);
+        -- up or down: places 0 to 9, even ones on the first side. When all
+        -- of those overlap a label already placed, place 10 puts it back
+        -- beside the dot, where its white halo keeps it legible.
+        FOR k IN 0..10 LOOP
             IF (d.lc > 0.7) = (k % 2 = 0) THEN
                 anchor := 'end';
                 lx := cx - 11;
@@ -252,6 +250,12 @@ BEGIN
                 x1 := lx;
                 x2 := lx + 6.6 * pg_catalog.length(txt);
             END IF;
+            IF k = 10 THEN
+                ly := cy + 4;
+                EXIT;
+            END IF;
+            y := pg_catalog.round(cy + 4 + 13 * (ARRAY[0, 0, -1, -1, 1, 1,
+                                                       -2, -2, 2, 2])[k + 1]);
             CONTINUE WHEN y < t + 4 OR y > b + 4 OR x1 < 4 OR x2 > w - 4;
             IF NOT EXISTS (
                 SELECT FROM pg_catalog.generate_subscripts(placed_y, 1) AS j
@@ -261,20 +265,6 @@ BEGIN
                 EXIT;
             END IF;
         END LOOP;
-        IF ly IS NULL THEN
-            ly := cy + 4;
-            IF d.lc > 0.7 THEN
-                anchor := 'end';
-                lx := cx - 11;
-                x1 := lx - 6.6 * pg_catalog.length(txt);
-                x2 := lx;
-            ELSE
-                anchor := 'start';
-                lx := cx + 11;
-                x1 := lx;
-                x2 := lx + 6.6 * pg_catalog.length(txt);
-            END IF;
-        END IF;
         placed_x1 := placed_x1 || x1;
         placed_x2 := placed_x2 || x2;
         placed_y := placed_y || ly;
