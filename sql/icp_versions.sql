@@ -122,5 +122,12 @@ SELECT icp_version_id, fit_threshold, marketing_approved_at,
 FROM alignment.icp_version
 ORDER BY icp_version_id;
 
+-- An approved version cannot be deleted; one nobody approved can.
+DELETE FROM alignment.icp_version WHERE icp_version_id = 2;
+\echo :SQLSTATE
+DELETE FROM alignment.icp_version WHERE icp_version_id = 3;
+SELECT array_agg(icp_version_id ORDER BY icp_version_id) AS versions_left
+FROM alignment.icp_version;
+
 SET client_min_messages = warning;
 TRUNCATE alignment.icp_version RESTART IDENTITY CASCADE;

@@ -613,7 +613,7 @@ BEGIN
             ERRCODE = problem.sqlstate,
             MESSAGE = problem.message,
             DETAIL = problem.detail,
-            HINT = format('Problems found in the raw rows: %s. The view %s lists them.', problem.problems, problems);
+            HINT = format('Problems found in the raw rows: %s. The view %s lists them while the rows are staged (scripts/load.sh prints them before this error).', problem.problems, problems);
     END IF;
 END;
 $$;

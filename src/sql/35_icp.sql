@@ -183,6 +183,37 @@ CREATE TRIGGER icp_version_guard
 COMMENT ON TRIGGER icp_version_guard ON alignment.icp_version IS
 'Keeps approved ICP versions as they were signed: a change is a new version.';
 
+CREATE FUNCTION alignment.icp_version_keep_approved()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, alignment
+AS $$
+BEGIN
+    IF OLD.marketing_approved_at IS NOT NULL
+        OR OLD.sales_approved_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot delete ICP version %: it is approved by %',
+            OLD.icp_version_id,
+            concat_ws(' and ',
+                CASE WHEN OLD.marketing_approved_at IS NOT NULL
+                    THEN 'marketing' END,
+                CASE WHEN OLD.sales_approved_at IS NOT NULL
+                    THEN 'sales' END)
+            USING ERRCODE = 'integrity_constraint_violation',
+                  DETAIL = 'A signed-off version is part of the record of what both teams agreed.',
+                  HINT = 'To replace it, propose a new version with alignment.icp_propose().';
+    END IF;
+    RETURN OLD;
+END;
+$$;
+COMMENT ON FUNCTION alignment.icp_version_keep_approved() IS
+'Trigger function on alignment.icp_version: refuses to delete a version that either side approved.';
+
+CREATE TRIGGER icp_version_keep_approved
+    BEFORE DELETE ON alignment.icp_version
+    FOR EACH ROW EXECUTE FUNCTION alignment.icp_version_keep_approved();
+COMMENT ON TRIGGER icp_version_keep_approved ON alignment.icp_version IS
+'Keeps approved ICP versions: only a version nobody approved can be deleted.';
+
 -- Evidence of a value: win rate, lift, weight of evidence, information value
 --
 -- Formulas (src/icp_evidence.c): w wins and l losses carry the value, out
