@@ -155,6 +155,7 @@ demo() {
     use_cluster
     local db=alignment_demo
     psql -q -X -d postgres -v ON_ERROR_STOP=1 \
+        -c "SET client_min_messages = warning" \
         -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
         -c "CREATE DATABASE $db"
     psql -q -X -d "$db" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION alignment"
@@ -193,6 +194,7 @@ test_all() {
     echo "== pg_prove"
     local db=alignment_tap
     psql -q -X -d postgres -v ON_ERROR_STOP=1 \
+        -c "SET client_min_messages = warning" \
         -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
         -c "CREATE DATABASE $db"
     psql -q -X -d "$db" -v ON_ERROR_STOP=1 \
