@@ -61,7 +61,8 @@ DIR=$(cluster_dir)
 PGDATA_DIR="$DIR/data"
 PORTFILE="$DIR/port"
 
-as_pg() { runuser -u postgres -- "$@"; }
+# Run as the postgres user from /, which that user can always enter.
+as_pg() { (cd / && runuser -u postgres -- "$@"); }
 
 port_in_use() {
     local p=$1
