@@ -36,7 +36,8 @@ SELECT alignment.as_of() AS as_of,
        alignment.setting('base_currency') AS base_currency,
        alignment.setting('min_sample') AS min_sample;
 
--- Each metric below shows the latest six periods that view has rows for.
+-- Each metric below shows the latest six periods that view has rows for,
+-- computing the view once (a window rank, not a second query of it).
 -- A view without any row says what the data lacks.
 SELECT NOT EXISTS (SELECT FROM alignment.stage_event AS e
                    JOIN alignment.stage AS s USING (stage)
@@ -55,10 +56,10 @@ SELECT c.period_start AS period, COALESCE(c.team_id, 'all teams') AS team,
        round(c.ci_high::numeric, 3) AS ci_high,
        c.cohort_decided AS final, c.skipped_handoff AS skipped,
        COALESCE(c.note, '') AS note
-FROM alignment.mql_conversion AS c
-WHERE c.period_start >= (SELECT min(p) FROM (
-          SELECT DISTINCT period_start AS p FROM alignment.mql_conversion
-          ORDER BY 1 DESC LIMIT 6) AS l)
+FROM (SELECT v.*, dense_rank() OVER (ORDER BY v.period_start DESC)
+          AS recent
+      FROM alignment.mql_conversion AS v) AS c
+WHERE c.recent <= 6
 ORDER BY c.period_start, c.all_teams DESC, c.team_id;
 \endif
 
@@ -77,10 +78,10 @@ SELECT a.period_start AS period, COALESCE(a.team_id, 'all teams') AS team,
        round(a.accuracy::numeric, 3) AS accuracy,
        round(a.deal_accuracy::numeric, 3) AS deal_accuracy,
        COALESCE(a.note, '') AS note
-FROM alignment.pipeline_attribution AS a
-WHERE a.period_start >= (SELECT min(p) FROM (
-          SELECT DISTINCT period_start AS p FROM alignment.pipeline_attribution
-          ORDER BY 1 DESC LIMIT 6) AS l)
+FROM (SELECT v.*, dense_rank() OVER (ORDER BY v.period_start DESC)
+          AS recent
+      FROM alignment.pipeline_attribution AS v) AS a
+WHERE a.recent <= 6
 ORDER BY a.period_start, a.all_teams DESC, a.team_id;
 \endif
 
@@ -98,10 +99,10 @@ SELECT f.period_start AS period, COALESCE(f.team_id, 'all teams') AS team,
        round(f.share_at_or_above_min::numeric, 3) AS share_at_min,
        f.no_icp_handoffs AS no_icp,
        COALESCE(f.note, '') AS note
-FROM alignment.icp_fit_at_handoff AS f
-WHERE f.period_start >= (SELECT min(p) FROM (
-          SELECT DISTINCT period_start AS p FROM alignment.icp_fit_at_handoff
-          ORDER BY 1 DESC LIMIT 6) AS l)
+FROM (SELECT v.*, dense_rank() OVER (ORDER BY v.period_start DESC)
+          AS recent
+      FROM alignment.icp_fit_at_handoff AS v) AS f
+WHERE f.recent <= 6
 ORDER BY f.period_start, f.all_teams DESC, f.team_id;
 \endif
 
@@ -116,10 +117,10 @@ SELECT u.period_start AS period, COALESCE(u.team_id, 'all teams') AS team,
        round(u.compliance::numeric, 3) AS compliance,
        round(u.median_response_hours::numeric, 1) AS median_hours,
        COALESCE(u.note, '') AS note
-FROM alignment.follow_up_compliance AS u
-WHERE u.period_start >= (SELECT min(p) FROM (
-          SELECT DISTINCT period_start AS p FROM alignment.follow_up_compliance
-          ORDER BY 1 DESC LIMIT 6) AS l)
+FROM (SELECT v.*, dense_rank() OVER (ORDER BY v.period_start DESC)
+          AS recent
+      FROM alignment.follow_up_compliance AS v) AS u
+WHERE u.recent <= 6
 ORDER BY u.period_start, u.all_teams DESC, u.team_id;
 \endif
 
@@ -137,11 +138,10 @@ SELECT t.period_start AS period, COALESCE(t.team_id, 'all teams') AS team,
        round(t.mean_days_to_close::numeric, 1) AS mean_days,
        round(t.won_amount) AS won_amount, t.base_currency AS cur,
        COALESCE(t.note, '') AS note
-FROM alignment.time_to_close AS t
-WHERE (t.all_teams OR t.all_personas)
-  AND t.period_start >= (SELECT min(p) FROM (
-          SELECT DISTINCT period_start AS p FROM alignment.time_to_close
-          ORDER BY 1 DESC LIMIT 6) AS l)
+FROM (SELECT v.*, dense_rank() OVER (ORDER BY v.period_start DESC)
+          AS recent
+      FROM alignment.time_to_close AS v) AS t
+WHERE (t.all_teams OR t.all_personas) AND t.recent <= 6
 ORDER BY t.period_start, t.all_teams DESC, t.team_id, t.all_personas DESC,
          t.won_deals DESC, t.persona;
 \endif
