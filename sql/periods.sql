@@ -76,4 +76,51 @@ SET alignment.base_currency = 'EUR';
 SELECT alignment.in_base_currency(100, 'EUR', '2024-03-01 01:00+00') AS eur;
 RESET alignment.base_currency;
 
+-- period_start and period_end give the dates of date_trunc in the business
+-- time zone (cast to date; the end is the next period's start minus a day)
+-- for every period length, across daylight-saving changes, half-hour and
+-- 45-minute offsets, the year 44 BC and infinity: no row differs.
+CREATE FUNCTION pg_temp.period_mismatches(p text, z text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('alignment.period', p, true),
+            set_config('alignment.business_timezone', z, true);
+    RETURN (
+        SELECT count(*)
+        FROM (SELECT timestamptz '2023-12-25 00:00+00'
+                     + g * interval '7 hours 13 minutes' AS ts
+              FROM generate_series(0, 5000) AS g
+              UNION ALL
+              VALUES (timestamptz 'infinity'), ('-infinity'),
+                     ('0044-03-15 12:00+00 BC')) AS t,
+             LATERAL (SELECT date_trunc(p, t.ts AT TIME ZONE z) AS s) AS d
+        WHERE alignment.period_start(t.ts) IS DISTINCT FROM CAST(d.s AS date)
+           OR alignment.period_end(t.ts) IS DISTINCT FROM
+              CAST(d.s + CASE p WHEN 'week' THEN interval '7 days'
+                                WHEN 'month' THEN interval '1 month'
+                                WHEN 'quarter' THEN interval '3 months'
+                                ELSE interval '1 year' END AS date) - 1);
+END;
+$$;
+BEGIN;
+SELECT p, z, pg_temp.period_mismatches(p, z) AS mismatches
+FROM unnest(ARRAY['week', 'month', 'quarter', 'year']) AS p,
+     unnest(ARRAY['UTC', 'America/Sao_Paulo', 'Asia/Kathmandu',
+                  'America/St_Johns']) AS z
+ORDER BY 1, 2;
+ROLLBACK;
+
+-- as_of follows the setting row by row, and a time without a zone is read
+-- in the session's time zone.
+SELECT v.t, set_config('alignment.as_of', v.t, false) = v.t
+            AND alignment.as_of() = CAST(v.t AS timestamptz) AS follows
+FROM (VALUES ('2024-01-01 00:00+00'), ('2024-02-01 00:00+00'),
+             ('2024-02-01 00:00+00')) AS v (t);
+SET alignment.as_of = '2024-02-01 00:00';
+SELECT alignment.as_of() AS utc_midnight;
+SET TimeZone = 'Asia/Tokyo';
+SELECT alignment.as_of() AS tokyo_midnight;
+SET TimeZone = 'UTC';
+RESET alignment.as_of;
+
 TRUNCATE alignment.lead, alignment.fx_rate CASCADE;

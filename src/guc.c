@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
@@ -261,4 +262,55 @@ alignment_setting(PG_FUNCTION_ARGS)
 	value = GetConfigOption(fullname, false, false);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
+}
+
+/*
+ * alignment.as_of(): the time the metrics are computed at, the setting
+ * alignment.as_of read as a timestamp with time zone, or now() when it is
+ * empty.
+ *
+ * The views compare every event they read with it, so the parsed value is
+ * kept in fn_extra and the text is parsed again only when the setting or
+ * the session's time zone (which a time without a zone is read in) changed
+ * since the previous call.
+ */
+typedef struct AsOfCache
+{
+	char	   *text;			/* the setting the value was parsed from */
+	pg_tz	   *zone;			/* session_timezone when it was parsed */
+	TimestampTz value;
+} AsOfCache;
+
+PG_FUNCTION_INFO_V1(alignment_as_of_time);
+Datum
+alignment_as_of_time(PG_FUNCTION_ARGS)
+{
+	const char *setting = alignment_as_of ? alignment_as_of : "";
+	AsOfCache  *cache = (AsOfCache *) fcinfo->flinfo->fn_extra;
+
+	if (setting[0] == '\0')
+		PG_RETURN_TIMESTAMPTZ(GetCurrentTransactionStartTimestamp());
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+									   sizeof(AsOfCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->text == NULL || cache->zone != session_timezone ||
+		strcmp(cache->text, setting) != 0)
+	{
+		TimestampTz value;
+
+		value = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+														CStringGetDatum(setting),
+														ObjectIdGetDatum(InvalidOid),
+														Int32GetDatum(-1)));
+		if (cache->text)
+			pfree(cache->text);
+		cache->text = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, setting);
+		cache->zone = session_timezone;
+		cache->value = value;
+	}
+	PG_RETURN_TIMESTAMPTZ(cache->value);
 }
