@@ -89,5 +89,29 @@ SELECT period_start, period_end, team_id, cohort, decided, converted,
 FROM alignment.mql_conversion
 ORDER BY period_start, all_teams, team_id;
 
+-- Stage order is data: a stage added after customer counts as sql-or-later.
+-- March, default: l11 pending as before; x1 converts through the new stage;
+-- x2 reaches it without mql, a skipped handoff.
+SET alignment.period = 'month';
+BEGIN;
+INSERT INTO alignment.stage (stage, position, side)
+VALUES ('expansion', 7, 'sales');
+INSERT INTO alignment.lead (lead_id, created_at) VALUES
+    ('x1', '2024-01-01 00:00+00'), ('x2', '2024-01-01 00:00+00');
+INSERT INTO alignment.stage_event (lead_id, stage, entered_at) VALUES
+    ('x1', 'mql', '2024-03-01 00:00+00'),
+    ('x1', 'expansion', '2024-03-05 00:00+00'),
+    ('x2', 'expansion', '2024-03-02 00:00+00');
+SELECT team_id, cohort, decided, converted, pending, skipped_handoff
+FROM alignment.mql_conversion
+WHERE period_start = '2024-03-01' AND NOT all_teams;
+ROLLBACK;
+
+-- The stage sets the views read, and a name that is none of them.
+SELECT alignment.stage_set('handoff') AS handoff,
+       alignment.stage_set('accepted') AS accepted,
+       alignment.stage_set('disposition') AS disposition;
+SELECT alignment.stage_set('won');
+
 TRUNCATE alignment.lead CASCADE;
 DELETE FROM alignment.team WHERE team_id <> 'default';
