@@ -12,8 +12,9 @@
 # OFF) (execution time, planning excluded), with the backend's peak memory
 # read from /proc/self/status right after. At the smallest size the views
 # run once more with JIT on; at the largest, perf profiles the ICP
-# queries. bench/results/RESULTS.md (bench/report.sql) gets the medians
-# and ratios, and is printed.
+# queries and the two largest views and their plain twins.
+# bench/results/RESULTS.md (bench/report.sql) gets the medians and ratios,
+# and is printed.
 #
 #   bench/bench.sh                                   what make bench runs
 #   BENCH_SIZES="20000" BENCH_RUNS=3 bench/bench.sh  a quick look
@@ -310,8 +311,10 @@ SET jit = on;" run_case "$db" /dev/null "SELECT * FROM alignment.$v")
     fi
 
     if [ "$n" = "$biggest" ]; then
-        echo "profiling the ICP queries"
-        for name in icp_score icp_case; do
+        echo "profiling the ICP queries and the two largest views"
+        for name in icp_score icp_case view_mql_conversion \
+            plain_mql_conversion view_alignment_matrix \
+            plain_alignment_matrix; do
             query=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' \
                 "$cases_file")
             profile_case "$db" "$name" "$query" \
@@ -333,6 +336,9 @@ psql -X -q -At -d postgres -v ON_ERROR_STOP=1 \
     -v profiles="$(ls "$out"/profile_*.txt 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')" \
     -v top_icp="$(cat "$out"/profile_icp_score_*.txt 2>/dev/null |
         awk '$1 ~ /%$/ && n < 3 { printf "%s%s %s", (n++ ? ", " : ""), $NF, $1 }')" \
+    -v top_views="$(cat "$out"/profile_view_*.txt 2>/dev/null |
+        awk '$1 ~ /%$/ { t[$NF] += $1 } END { for (k in t) printf "%.1f %s\n", t[k] / 2, k }' |
+        sort -rn | awk 'n < 4 { printf "%s%s %s%%", (n++ ? ", " : ""), $2, $1 }')" \
     -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
     -f bench/report.sql >"$out/RESULTS.md"
 cat "$out/RESULTS.md"

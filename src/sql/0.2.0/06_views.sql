@@ -9,14 +9,16 @@
 -- entered_at), each written as a subquery in the column that needs it: the
 -- planner leaves out the columns a query does not read, so a metric pays
 -- only for the history it uses, and a filter on a stage flag reads only
--- that stage's events through the index on (stage, entered_at).
+-- that stage's events.
 --
 -- The stage sets come from alignment.stage_set(), called once per query
 -- through an uncorrelated subquery (an InitPlan). The views keep their
--- columns and results; won_deal_attribution looks up the touches of each
--- won deal's lead and account instead of grouping all the touches, and
--- mql_conversion reads its two kinds of rows (first mql entries and
--- skipped handoffs) as two index-driven queries.
+-- columns and results. mql_conversion and the matrix's handoff discipline
+-- need one row per lead (its first mql entry, its first sql-or-later
+-- entry): they group the events of those stages by lead rather than test
+-- every entry for an earlier one. won_deal converts currencies itself, and
+-- won_deal_attribution asks, per won deal, whether a touch exists before
+-- the deal's creation instead of grouping all the touches.
 
 CREATE FUNCTION alignment.stage_set(kind text)
 RETURNS text[]
