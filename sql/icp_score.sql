@@ -57,6 +57,14 @@ FROM (VALUES ('49.999'::jsonb), ('50'), ('500'), ('500.001'), ('" 120 "'),
     ('"1e2"'), ('"many"'), ('"0x10"'), ('"NaN"'), ('true'), ('[120]'),
     ('{"n": 120}')) AS t(v);
 
+-- A number is compared as double precision: less than a double's step
+-- outside a bound (49.9999999999999999 is the double 50) is on the bound.
+SELECT v AS employees,
+    alignment.icp_score('{"criteria": [{"attribute": "employees", "between": [50, 500]}]}',
+        pg_catalog.jsonb_build_object('employees', v)) AS score
+FROM (VALUES ('49.9999999999999999'::jsonb), ('49.99999999999999'),
+    ('500.00000000000001'), ('500.0000000000001')) AS t(v);
+
 -- contains: an element of an array, or a substring of a string.
 SELECT alignment.icp_score('{"criteria": [{"attribute": "ids", "contains": 7}]}',
     '{"ids": [1, 7]}') AS number_in_array,

@@ -23,10 +23,42 @@
  *
  * Scoring is called once per lead, typically over a whole table with the
  * same definition, so the definition is compiled once into an IcpDefinition
- * and cached in fn_extra, keyed by the bytes of the definition: a row only
- * costs one attribute lookup and one comparison per criterion.  Validation,
- * scoring and the explanation all share CompileIcp() and EvaluateIcp(), so
- * the matching rules exist once.
+ * and cached in fn_extra, keyed by the bytes of the definition (not even
+ * compared when it is a Const of the query).  Validation, scoring and the
+ * explanation all share CompileIcp() and EvaluateIcp(), so the matching
+ * rules exist once.
+ *
+ * What a row costs is kept close to reading its attributes:
+ *
+ *	- Nothing is allocated for an ordinary row.  Attributes small enough
+ *	  to be stored with a one-byte header are realigned into a buffer on
+ *	  the stack rather than detoasted into a palloc'd copy, and numeric_cmp
+ *	  is called through a FunctionCallInfo prepared with the definition.
+ *
+ *	- Attribute lookup is one merge pass.  A jsonb object stores its keys
+ *	  sorted by length, then bytes; the compiled criteria are sorted the
+ *	  same way once (IcpDefinition.order), so JudgeAttributes() walks the
+ *	  object's keys and the sorted criteria in step, reading the JEntry
+ *	  array through the macros of utils/jsonb.h, instead of one binary
+ *	  search (getKeyJsonValueFromContainer) per criterion.
+ *
+ *	- Bounds are checked on the numeric itself.  The rule is, and stays,
+ *	  that a number matches when its double precision value lies within the
+ *	  bounds, which are doubles too.  Converting a numeric to double prints
+ *	  it and runs strtod(), so each finite bound also keeps its numeric and,
+ *	  as a numeric, the next double outward.  Conversion to double is
+ *	  monotonic (the text is exact, and strtod() rounds to nearest), so a
+ *	  number at or inside the numeric bound is inside, and a number at or
+ *	  beyond the next double is outside; only a number strictly between
+ *	  the two (less than one double's step from the bound) is converted to
+ *	  decide.  Numeric strings are still parsed as before.
+ *
+ *	- The outcome of each criterion goes to a scratch array kept with the
+ *	  compiled definition, and the weights are added up afterwards in the
+ *	  order of the definition, so the score is the same double whatever
+ *	  order the attributes were found in.
+ *
+ * The explanation functions take the same path, with outcomes of their own.
  *
  * src/icp.c
  *
@@ -40,6 +72,7 @@
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -72,25 +105,13 @@ typedef struct IcpCriterion
 	int			nvalues;
 	double		low;			/* between, min, max: inclusive bounds */
 	double		high;
+	Numeric		low_numeric;	/* low as given, NULL when unbounded */
+	Numeric		below_low;		/* the double below low, NULL if none */
+	Numeric		high_numeric;	/* high as given, NULL when unbounded */
+	Numeric		above_high;		/* the double above high, NULL if none */
 	double		weight;
 	bool		disqualify;
 } IcpCriterion;
-
-/* A compiled definition */
-typedef struct IcpDefinition
-{
-	int			ncriteria;
-	IcpCriterion *criteria;
-	bool		exclude_missing;	/* "missing": "exclude" */
-} IcpDefinition;
-
-/* The compiled definition cached in fn_extra */
-typedef struct IcpCache
-{
-	MemoryContext cxt;			/* holds everything below */
-	Jsonb	   *source;			/* copy of the definition compiled */
-	IcpDefinition *def;
-} IcpCache;
 
 /* How one criterion judged one set of attributes */
 typedef struct IcpOutcome
@@ -100,6 +121,26 @@ typedef struct IcpOutcome
 	bool		matched;
 	JsonbValue	value;			/* the attribute's value, when present */
 } IcpOutcome;
+
+/* A compiled definition */
+typedef struct IcpDefinition
+{
+	int			ncriteria;
+	IcpCriterion *criteria;
+	int		   *order;			/* criteria indexes in jsonb key order */
+	IcpOutcome *scratch;		/* ncriteria outcomes for icp_score */
+	FunctionCallInfo cmpcall;	/* numeric_cmp's call, set up once */
+	bool		exclude_missing;	/* "missing": "exclude" */
+} IcpDefinition;
+
+/* The compiled definition cached in fn_extra */
+typedef struct IcpCache
+{
+	MemoryContext cxt;			/* holds everything below */
+	Jsonb	   *source;			/* copy of the definition compiled */
+	IcpDefinition *def;
+	bool		constant;		/* the definition argument is a Const */
+} IcpCache;
 
 /* The score of one set of attributes */
 typedef struct IcpResult
@@ -233,27 +274,148 @@ ParseNumber(const char *s, int len, double *result)
 }
 
 /*
- * The numeric value of an attribute for between/min/max: a JSON number, or
- * a string that parses as a number.  Returns false for anything else.
+ * numeric_cmp(a, b), through the call prepared once in cmpcall (what
+ * DirectFunctionCall2 would set up on every row).
+ */
+static inline int
+NumericCompare(FunctionCallInfo cmpcall, Numeric a, Numeric b)
+{
+	cmpcall->args[0].value = NumericGetDatum(a);
+	cmpcall->args[1].value = NumericGetDatum(b);
+	cmpcall->isnull = false;
+	return DatumGetInt32(numeric_cmp(cmpcall));
+}
+
+/*
+ * The shortest numeric that converts back to the double d, which must be
+ * finite: what float8 output would show.
+ */
+static Numeric
+ShortestNumeric(double d)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(d, buf);
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
+											   CStringGetDatum(buf),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+/*
+ * A numeric whose double is exactly d, or NULL when d is not finite (or, in
+ * case the round trip should ever fail, when it does not convert back).
+ */
+static Numeric
+GuardNumeric(double d)
+{
+	Numeric		n;
+
+	if (isinf(d) || isnan(d))
+		return NULL;
+	n = ShortestNumeric(d);
+	if (NumericToDouble(n) != d)
+		return NULL;
+	return n;
+}
+
+/*
+ * Whether the double d lies within the bounds of criterion c.
+ */
+static inline bool
+DoubleWithin(IcpCriterion *c, double d)
+{
+	return d >= c->low && d <= c->high;
+}
+
+/*
+ * Whether the JSON number n lies within the bounds of criterion c, using
+ * cmpcall for numeric_cmp (IcpDefinition.cmpcall): always
+ * DoubleWithin(c, NumericToDouble(n)), but computed on the numeric, which
+ * is converted only when it is less than a double's step outside a bound
+ * (see the notes at the top of the file).
  */
 static bool
-AttributeNumber(JsonbValue *v, double *result)
+NumericWithin(FunctionCallInfo cmpcall, IcpCriterion *c, Numeric n)
 {
-	if (v->type == jbvNumeric)
+	if (c->low_numeric != NULL &&
+		NumericCompare(cmpcall, n, c->low_numeric) < 0)
 	{
-		*result = NumericToDouble(v->val.numeric);
-		return true;
+		if (c->below_low != NULL &&
+			NumericCompare(cmpcall, n, c->below_low) <= 0)
+			return false;
+		return DoubleWithin(c, NumericToDouble(n));
 	}
-	if (v->type == jbvString)
-		return ParseNumber(v->val.string.val, v->val.string.len, result);
-	return false;
+	if (c->high_numeric != NULL &&
+		NumericCompare(cmpcall, n, c->high_numeric) > 0)
+	{
+		if (c->above_high != NULL &&
+			NumericCompare(cmpcall, n, c->above_high) >= 0)
+			return false;
+		return DoubleWithin(c, NumericToDouble(n));
+	}
+
+	/*
+	 * numeric_cmp sorts the infinities where doubles have them, and NaN
+	 * above everything: NaN gets here only when there is no upper bound,
+	 * and is within no bounds, as a double compares false with everything.
+	 */
+	return c->high_numeric != NULL || !numeric_is_nan(n);
+}
+
+/*
+ * Whether the len bytes at a and b are equal, for the short strings
+ * compared on every row (attribute names, operands), where a call to
+ * memcmp() costs more than the comparison.  Strings of 4 bytes or more are
+ * compared as words, the last word overlapping the one before it instead
+ * of reading past the end (memcpy() into an integer is an unaligned load).
+ */
+static inline bool
+BytesEqual(const char *a, const char *b, int len)
+{
+	if (len >= 8)
+	{
+		uint64		x;
+		uint64		y;
+		int			i;
+
+		for (i = 0; i < len - 8; i += 8)
+		{
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4)
+	{
+		uint32		x1;
+		uint32		y1;
+		uint32		x2;
+		uint32		y2;
+
+		memcpy(&x1, a, 4);
+		memcpy(&y1, b, 4);
+		memcpy(&x2, a + len - 4, 4);
+		memcpy(&y2, b + len - 4, 4);
+		return x1 == y1 && x2 == y2;
+	}
+	while (len-- > 0)
+	{
+		if (*a++ != *b++)
+			return false;
+	}
+	return true;
 }
 
 /*
  * Exact equality of a JSON value and a scalar operand: same JSON type and
  * same value (so the string "5" differs from the number 5).
  */
-static bool
+static inline bool
 ScalarEquals(JsonbValue *a, JsonbValue *b)
 {
 	if (a->type != b->type)
@@ -263,8 +425,8 @@ ScalarEquals(JsonbValue *a, JsonbValue *b)
 	{
 		case jbvString:
 			return a->val.string.len == b->val.string.len &&
-				memcmp(a->val.string.val, b->val.string.val,
-					   a->val.string.len) == 0;
+				BytesEqual(a->val.string.val, b->val.string.val,
+						   a->val.string.len);
 		case jbvNumeric:
 			{
 				Datum		na = NumericGetDatum(a->val.numeric);
@@ -317,6 +479,26 @@ OperandNumber(JsonbValue *v, double *result)
 		return false;
 	*result = NumericToDouble(v->val.numeric);
 	return !isinf(*result);
+}
+
+/*
+ * Keep the bounds of criterion c, already compiled as doubles, as numerics
+ * too, with the next double outward, for NumericWithin().  low and high are
+ * the bounds as given in the definition, NULL when unbounded.
+ */
+static void
+CompileBounds(IcpCriterion *c, Numeric low, Numeric high)
+{
+	if (low != NULL)
+	{
+		c->low_numeric = DatumGetNumericCopy(NumericGetDatum(low));
+		c->below_low = GuardNumeric(nextafter(c->low, -INFINITY));
+	}
+	if (high != NULL)
+	{
+		c->high_numeric = DatumGetNumericCopy(NumericGetDatum(high));
+		c->above_high = GuardNumeric(nextafter(c->high, INFINITY));
+	}
 }
 
 /*
@@ -398,6 +580,7 @@ CompileOperand(IcpCriterion *c, int index, IcpOperator op, JsonbValue *v)
 									  psprintf("\"between\" bounds %s are in the wrong order",
 											   JsonbValueText(v)),
 									  "The lower bound comes first.");
+				CompileBounds(c, lo->val.numeric, hi->val.numeric);
 				break;
 			}
 
@@ -414,6 +597,9 @@ CompileOperand(IcpCriterion *c, int index, IcpOperator op, JsonbValue *v)
 									  NULL);
 				c->low = (op == ICP_MIN) ? bound : -INFINITY;
 				c->high = (op == ICP_MAX) ? bound : INFINITY;
+				CompileBounds(c,
+							  (op == ICP_MIN) ? v->val.numeric : NULL,
+							  (op == ICP_MAX) ? v->val.numeric : NULL);
 				break;
 			}
 	}
@@ -510,6 +696,45 @@ CompileCriterion(IcpCriterion *c, int index, JsonbValue *v)
 }
 
 /*
+ * Order attribute names as jsonb orders the keys of an object: by length,
+ * then bytes (lengthCompareJsonbString in jsonb_util.c).
+ */
+static inline int
+CompareAttributeNames(const char *a, int alen, const char *b, int blen)
+{
+	int			i;
+
+	if (alen != blen)
+		return (alen > blen) ? 1 : -1;
+	if (BytesEqual(a, b, alen))
+		return 0;				/* the common case, when scoring */
+	for (i = 0; a[i] == b[i]; i++)
+		;
+	return (unsigned char) a[i] - (unsigned char) b[i];
+}
+
+/*
+ * qsort_arg comparator of criteria indexes, by attribute name in jsonb key
+ * order, then by index.
+ */
+static int
+CompareCriteriaOrder(const void *a, const void *b, void *arg)
+{
+	IcpDefinition *def = (IcpDefinition *) arg;
+	int			ia = *(const int *) a;
+	int			ib = *(const int *) b;
+	IcpCriterion *ca = &def->criteria[ia];
+	IcpCriterion *cb = &def->criteria[ib];
+	int			cmp;
+
+	cmp = CompareAttributeNames(ca->attribute, ca->attrlen,
+								cb->attribute, cb->attrlen);
+	if (cmp != 0)
+		return cmp;
+	return (ia > ib) - (ia < ib);
+}
+
+/*
  * Compile and validate a definition.  Everything is allocated in the
  * current memory context and may point into definition, which must live
  * at least as long as the result.
@@ -587,17 +812,51 @@ CompileIcp(Jsonb *definition)
 		IcpDefinitionError("no scoring criterion",
 						   "At least one criterion must not be disqualifying, or no lead could score above 0.");
 
+	/* For JudgeAttributes(): the criteria in the order of jsonb keys. */
+	def->order = palloc(sizeof(int) * def->ncriteria);
+	for (i = 0; i < def->ncriteria; i++)
+		def->order[i] = i;
+	qsort_arg(def->order, def->ncriteria, sizeof(int),
+			  CompareCriteriaOrder, def);
+	def->scratch = palloc(sizeof(IcpOutcome) * def->ncriteria);
+
+	def->cmpcall = palloc(SizeForFunctionCallInfo(2));
+	InitFunctionCallInfoData(*def->cmpcall, NULL, 2, InvalidOid, NULL, NULL);
+	def->cmpcall->args[0].isnull = false;
+	def->cmpcall->args[1].isnull = false;
+
 	return def;
 }
 
 /*
- * The compiled form of definition, from the cache in fn_extra when the
- * same definition was compiled by an earlier call of this query.
+ * Whether the definition, the first argument, is a constant of the calling
+ * expression, and so the same on every call that shares fn_extra.  Only a
+ * Const qualifies: an external Param, which get_fn_expr_arg_stable() also
+ * accepts, changes between the calls of a PL/pgSQL expression that keeps
+ * its state across statements.
+ */
+static bool
+DefinitionIsConstant(FunctionCallInfo fcinfo)
+{
+	Node	   *expr = fcinfo->flinfo->fn_expr;
+	List	   *args;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) expr)->args;
+	return list_length(args) >= 1 && IsA(linitial(args), Const);
+}
+
+/*
+ * GetIcpDefinition() when the definition is not a constant already
+ * compiled: fetch it, and compile it unless it has the same bytes as the
+ * definition compiled before.
  */
 static IcpDefinition *
-GetIcpDefinition(FunctionCallInfo fcinfo, Jsonb *definition)
+LookupIcpDefinition(FunctionCallInfo fcinfo)
 {
 	IcpCache   *cache = (IcpCache *) fcinfo->flinfo->fn_extra;
+	Jsonb	   *definition = PG_GETARG_JSONB_P(0);
 	MemoryContext oldcxt;
 
 	if (cache == NULL)
@@ -624,15 +883,104 @@ GetIcpDefinition(FunctionCallInfo fcinfo, Jsonb *definition)
 	memcpy(cache->source, definition, VARSIZE(definition));
 	cache->def = CompileIcp(cache->source);
 	MemoryContextSwitchTo(oldcxt);
+	cache->constant = DefinitionIsConstant(fcinfo);
 
 	return cache->def;
 }
 
 /*
- * Whether criterion c matches the attribute value v (present, not null).
+ * The compiled form of the definition argument, from the cache in fn_extra
+ * when the same definition was compiled by an earlier call of this query:
+ * always when it is a constant, otherwise when its bytes are the same.
+ */
+static inline IcpDefinition *
+GetIcpDefinition(FunctionCallInfo fcinfo)
+{
+	IcpCache   *cache = (IcpCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache != NULL && cache->def != NULL && cache->constant)
+		return cache->def;
+	return LookupIcpDefinition(fcinfo);
+}
+
+/*
+ * Read the value of entry index of container, whose data spans offset to
+ * end from base, the start of the container's data, as fillJsonbValue()
+ * in jsonb_util.c does.
+ */
+static void
+ReadJsonbEntry(JsonbContainer *container, int index, char *base,
+			   uint32 offset, uint32 end, JsonbValue *result)
+{
+	JEntry		entry = container->children[index];
+
+	if (JBE_ISNULL(entry))
+		result->type = jbvNull;
+	else if (JBE_ISSTRING(entry))
+	{
+		result->type = jbvString;
+		result->val.string.val = base + offset;
+		result->val.string.len = end - offset;
+	}
+	else if (JBE_ISNUMERIC(entry))
+	{
+		result->type = jbvNumeric;
+		result->val.numeric = (Numeric) (base + INTALIGN(offset));
+	}
+	else if (JBE_ISBOOL_TRUE(entry))
+	{
+		result->type = jbvBool;
+		result->val.boolean = true;
+	}
+	else if (JBE_ISBOOL_FALSE(entry))
+	{
+		result->type = jbvBool;
+		result->val.boolean = false;
+	}
+	else
+	{
+		/* A container, past its alignment padding */
+		Assert(JBE_ISCONTAINER(entry));
+		result->type = jbvBinary;
+		result->val.binary.data =
+			(JsonbContainer *) (base + INTALIGN(offset));
+		result->val.binary.len = end - INTALIGN(offset);
+	}
+}
+
+/*
+ * Whether the array container has an element equal to the scalar operand,
+ * as findJsonbValueFromContainer(array, JB_FARRAY, operand) would say,
+ * without the allocation it makes for every call.
  */
 static bool
-MatchCriterion(IcpCriterion *c, JsonbValue *v)
+ArrayContains(JsonbContainer *array, JsonbValue *operand)
+{
+	int			n = JsonContainerSize(array);
+	char	   *base = (char *) &array->children[n];
+	uint32		offset = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		uint32		end = offset;
+		JsonbValue	element;
+
+		JBE_ADVANCE_OFFSET(end, array->children[i]);
+		ReadJsonbEntry(array, i, base, offset, end, &element);
+		if (ScalarEquals(&element, operand))
+			return true;
+		offset = end;
+	}
+	return false;
+}
+
+/*
+ * Whether criterion c of def matches the attribute value v (present, not
+ * null).
+ */
+static bool
+MatchCriterion(IcpDefinition *def, IcpCriterion *c, JsonbValue *v)
 {
 	double		number;
 	int			i;
@@ -651,8 +999,12 @@ MatchCriterion(IcpCriterion *c, JsonbValue *v)
 		case ICP_BETWEEN:
 		case ICP_MIN:
 		case ICP_MAX:
-			return AttributeNumber(v, &number) &&
-				number >= c->low && number <= c->high;
+			/* A JSON number, or a string that parses as a number */
+			if (v->type == jbvNumeric)
+				return NumericWithin(def->cmpcall, c, v->val.numeric);
+			return v->type == jbvString &&
+				ParseNumber(v->val.string.val, v->val.string.len, &number) &&
+				DoubleWithin(c, number);
 
 		case ICP_CONTAINS:
 			if (v->type == jbvString && c->values[0].type == jbvString)
@@ -662,17 +1014,89 @@ MatchCriterion(IcpCriterion *c, JsonbValue *v)
 										 c->values[0].val.string.len);
 			if (v->type == jbvBinary &&
 				JsonContainerIsArray(v->val.binary.data))
-				return findJsonbValueFromContainer(v->val.binary.data,
-												   JB_FARRAY,
-												   &c->values[0]) != NULL;
+				return ArrayContains(v->val.binary.data, &c->values[0]);
 			return false;
 	}
 	return false;				/* keep the compiler quiet */
 }
 
 /*
- * Score attributes against def.  When outcomes is not NULL it receives
- * def->ncriteria entries describing each criterion's verdict.
+ * Look up the attribute of every criterion of def in the jsonb object
+ * container and judge it, filling the criterion's entry of outcomes.
+ *
+ * An object holds its n keys, sorted by length then bytes, then their n
+ * values, as 2n JEntries followed by the data, each entry's data starting
+ * where the previous one ends (JBE_ADVANCE_OFFSET).  def->order lists the
+ * criteria in the same order of their attributes, so one pass over both
+ * finds every attribute, and stops at the last one needed.
+ */
+static void
+JudgeAttributes(IcpDefinition *def, JsonbContainer *container,
+				IcpOutcome *outcomes)
+{
+	int			npairs = JsonContainerSize(container);
+	char	   *base = (char *) &container->children[npairs * 2];
+	uint32		keyoff = 0;
+	uint32		valoff;
+	int			i;
+	int			j = 0;
+
+	/* The values' data follows the keys' data. */
+	valoff = (npairs > 0) ? getJsonbOffset(container, npairs) : 0;
+
+	for (i = 0; i < npairs && j < def->ncriteria; i++)
+	{
+		uint32		keyend = keyoff;
+		uint32		valend = valoff;
+
+		JBE_ADVANCE_OFFSET(keyend, container->children[i]);
+		JBE_ADVANCE_OFFSET(valend, container->children[npairs + i]);
+
+		/*
+		 * Criteria whose attribute sorts before this key find none; those
+		 * naming this key (there may be several) judge its value.
+		 */
+		while (j < def->ncriteria)
+		{
+			int			index = def->order[j];
+			IcpCriterion *c = &def->criteria[index];
+			IcpOutcome *o = &outcomes[index];
+			int			cmp;
+
+			cmp = CompareAttributeNames(c->attribute, c->attrlen,
+										base + keyoff, keyend - keyoff);
+			if (cmp > 0)
+				break;
+			if (cmp == 0)
+			{
+				ReadJsonbEntry(container, npairs + i, base, valoff, valend,
+							   &o->value);
+				o->present = (o->value.type != jbvNull);
+				o->null_value = !o->present;
+				o->matched = o->present && MatchCriterion(def, c, &o->value);
+			}
+			else
+				o->present = o->null_value = o->matched = false;
+			j++;
+		}
+
+		keyoff = keyend;
+		valoff = valend;
+	}
+
+	/* The attributes that sort after the last key are missing too. */
+	for (; j < def->ncriteria; j++)
+	{
+		IcpOutcome *o = &outcomes[def->order[j]];
+
+		o->present = o->null_value = o->matched = false;
+	}
+}
+
+/*
+ * Score attributes against def.  outcomes (def->ncriteria entries, def's
+ * scratch array when the caller does not need them) receives each
+ * criterion's verdict.
  */
 static IcpResult
 EvaluateIcp(IcpDefinition *def, Jsonb *attributes, IcpOutcome *outcomes)
@@ -687,39 +1111,24 @@ EvaluateIcp(IcpDefinition *def, Jsonb *attributes, IcpOutcome *outcomes)
 				 errmsg("attributes to score against an ICP must be a JSON object"),
 				 errdetail("Attributes look like {\"segment\": \"pet\", \"employees\": 120}.")));
 
+	JudgeAttributes(def, &attributes->root, outcomes);
+
+	/* Add up in the order of the definition. */
 	for (i = 0; i < def->ncriteria; i++)
 	{
 		IcpCriterion *c = &def->criteria[i];
-		JsonbValue	buf;
-		JsonbValue *v;
-		bool		present;
-		bool		matched = false;
-
-		v = getKeyJsonValueFromContainer(&attributes->root, c->attribute,
-										 c->attrlen, &buf);
-		present = (v != NULL && v->type != jbvNull);
-		if (present)
-			matched = MatchCriterion(c, v);
-
-		if (outcomes)
-		{
-			outcomes[i].present = present;
-			outcomes[i].null_value = (v != NULL && !present);
-			outcomes[i].matched = matched;
-			if (v != NULL)
-				outcomes[i].value = *v;
-		}
+		IcpOutcome *o = &outcomes[i];
 
 		if (c->disqualify)
 		{
 			/* A missing attribute never disqualifies. */
-			if (matched)
+			if (o->matched)
 				result.disqualified = true;
 		}
-		else if (present || !def->exclude_missing)
+		else if (o->present || !def->exclude_missing)
 		{
 			result.considered_weight += c->weight;
-			if (matched)
+			if (o->matched)
 				matched_weight += c->weight;
 		}
 	}
@@ -763,11 +1172,38 @@ PG_FUNCTION_INFO_V1(icp_validate);
 Datum
 icp_validate(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *definition = PG_GETARG_JSONB_P(0);
-
-	(void) GetIcpDefinition(fcinfo, definition);
+	(void) GetIcpDefinition(fcinfo);
 
 	PG_RETURN_BOOL(true);
+}
+
+/* Room for a jsonb that was stored with a one-byte header, realigned */
+typedef union IcpSmallJsonb
+{
+	char		data[VARHDRSZ + VARATT_SHORT_MAX];
+	int32		align;			/* jsonb is int-aligned */
+} IcpSmallJsonb;
+
+/*
+ * The attributes argument of icp_score.  A tuple stores a value under 127
+ * bytes with a one-byte header, unaligned, and PG_GETARG_JSONB_P would
+ * copy it to a palloc'd chunk on every row: copy it to buf instead, which
+ * lives as long as the call.
+ */
+static Jsonb *
+AttributesArgument(FunctionCallInfo fcinfo, IcpSmallJsonb *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
+
+	if (!VARATT_IS_EXTERNAL(v) && VARATT_IS_SHORT(v))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(buf->data, len + VARHDRSZ);
+		memcpy(VARDATA(buf->data), VARDATA_SHORT(v), len);
+		return (Jsonb *) buf->data;
+	}
+	return PG_GETARG_JSONB_P(1);
 }
 
 /*
@@ -777,13 +1213,13 @@ PG_FUNCTION_INFO_V1(icp_score);
 Datum
 icp_score(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *definition = PG_GETARG_JSONB_P(0);
-	Jsonb	   *attributes = PG_GETARG_JSONB_P(1);
+	IcpSmallJsonb buf;
+	Jsonb	   *attributes = AttributesArgument(fcinfo, &buf);
 	IcpDefinition *def;
 	IcpResult	result;
 
-	def = GetIcpDefinition(fcinfo, definition);
-	result = EvaluateIcp(def, attributes, NULL);
+	def = GetIcpDefinition(fcinfo);
+	result = EvaluateIcp(def, attributes, def->scratch);
 
 	if (result.isnull)
 		PG_RETURN_NULL();
@@ -818,7 +1254,6 @@ PG_FUNCTION_INFO_V1(icp_explain);
 Datum
 icp_explain(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *definition = PG_GETARG_JSONB_P(0);
 	Jsonb	   *attributes = PG_GETARG_JSONB_P(1);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	IcpDefinition *def;
@@ -828,7 +1263,7 @@ icp_explain(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	def = GetIcpDefinition(fcinfo, definition);
+	def = GetIcpDefinition(fcinfo);
 	outcomes = palloc0(sizeof(IcpOutcome) * def->ncriteria);
 	result = EvaluateIcp(def, attributes, outcomes);
 
@@ -878,19 +1313,12 @@ PushNumber(JsonbParseState **state, const char *key, double value,
 		v.type = jbvNull;
 	else
 	{
-		char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
-		Datum		d;
-
 		/*
 		 * The shortest text that reads back as the same double, as float8
 		 * output shows it by default, whatever extra_float_digits says.
 		 */
-		double_to_shortest_decimal_buf(value, buf);
-		d = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-								ObjectIdGetDatum(InvalidOid),
-								Int32GetDatum(-1));
 		v.type = jbvNumeric;
-		v.val.numeric = DatumGetNumeric(d);
+		v.val.numeric = ShortestNumeric(value);
 	}
 	pushJsonbValue(state, WJB_VALUE, &v);
 }
@@ -950,7 +1378,6 @@ PG_FUNCTION_INFO_V1(icp_explain_json);
 Datum
 icp_explain_json(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *definition = PG_GETARG_JSONB_P(0);
 	Jsonb	   *attributes = PG_GETARG_JSONB_P(1);
 	IcpDefinition *def;
 	IcpOutcome *outcomes;
@@ -960,7 +1387,7 @@ icp_explain_json(PG_FUNCTION_ARGS)
 	JsonbValue *doc;
 	int			i;
 
-	def = GetIcpDefinition(fcinfo, definition);
+	def = GetIcpDefinition(fcinfo);
 	outcomes = palloc0(sizeof(IcpOutcome) * def->ncriteria);
 	result = EvaluateIcp(def, attributes, outcomes);
 
