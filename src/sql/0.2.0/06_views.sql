@@ -11,8 +11,9 @@
 -- only for the history it uses, and a filter on a stage flag reads only
 -- that stage's events.
 --
--- The stage sets come from alignment.stage_set(), called once per query
--- through an uncorrelated subquery (an InitPlan). The views keep their
+-- The stage sets come from alignment.stage_set() (C, src/stages.c), which
+-- reads the stage table once per query and which the planner evaluates
+-- when it estimates how many events a set matches. The views keep their
 -- columns and results. mql_conversion and the matrix's handoff discipline
 -- need one row per lead (its first mql entry, its first sql-or-later
 -- entry): they group the events of those stages by lead rather than test
@@ -22,39 +23,11 @@
 
 CREATE FUNCTION alignment.stage_set(kind text)
 RETURNS text[]
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog
-AS $$
-BEGIN
-    CASE kind
-    WHEN 'handoff' THEN
-        RETURN ARRAY(SELECT s.stage FROM alignment.stage AS s
-                     WHERE s.role = 'handoff');
-    WHEN 'accepted' THEN
-        RETURN ARRAY(SELECT s.stage
-                     FROM alignment.stage AS s
-                     JOIN alignment.stage AS a ON a.role = 'acceptance'
-                     WHERE s.position >= a.position
-                     ORDER BY s.position);
-    WHEN 'disposition' THEN
-        RETURN ARRAY(SELECT s.stage
-                     FROM alignment.stage AS s
-                     LEFT JOIN alignment.stage AS a ON a.role = 'acceptance'
-                     WHERE s.position >= a.position
-                        OR s.role IN ('disqualified', 'recycled')
-                     ORDER BY s.position, s.stage);
-    ELSE
-        RAISE EXCEPTION USING
-            ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('unknown stage set "%s"', kind),
-            HINT = 'Known stage sets are handoff, accepted and disposition.';
-    END CASE;
-END;
-$$;
+AS 'MODULE_PATHNAME', 'alignment_stage_set'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION alignment.stage_set(text) IS
 'The stages of a set, from alignment.stage: handoff (the stage with role handoff, mql by default), accepted (the acceptance stage and every stage with a higher position: "sql-or-later") or disposition (accepted, plus the disqualified and recycled stages).';
 
--- Each (SELECT alignment.stage_set(...)) below is evaluated once per query.
 -- The lookups of the lead's other entries read stage_event_unique (lead_id,
 -- stage, entered_at); entries after as_of are never counted, and an entry
 -- is at most as_of, so "before it" needs no as_of test.
@@ -68,50 +41,42 @@ SELECT
     e.entered_at,
     alignment.period_start(e.entered_at) AS period_start,
     alignment.period_end(e.entered_at) AS period_end,
-    e.stage = ANY (CAST((SELECT alignment.stage_set('handoff'))
-                        AS text[])) AS is_handoff,
-    e.stage = ANY (CAST((SELECT alignment.stage_set('accepted'))
-                        AS text[])) AS is_accepted,
-    e.stage = ANY (CAST((SELECT alignment.stage_set('disposition')) AS text[]))
-        AS is_disposition,
-    e.stage = ANY (CAST((SELECT alignment.stage_set('handoff')) AS text[]))
+    e.stage = ANY (alignment.stage_set('handoff')) AS is_handoff,
+    e.stage = ANY (alignment.stage_set('accepted')) AS is_accepted,
+    e.stage = ANY (alignment.stage_set('disposition')) AS is_disposition,
+    e.stage = ANY (alignment.stage_set('handoff'))
         AND NOT EXISTS (
             SELECT FROM alignment.stage_event AS p
             WHERE p.lead_id = e.lead_id
-              AND p.stage = ANY (CAST((SELECT alignment.stage_set('handoff'))
-                                      AS text[]))
+              AND p.stage = ANY (alignment.stage_set('handoff'))
               AND p.entered_at < e.entered_at)
         AS first_handoff,
     -- ties at the same time go by event_id
-    e.stage = ANY (CAST((SELECT alignment.stage_set('accepted')) AS text[]))
+    e.stage = ANY (alignment.stage_set('accepted'))
         AND NOT EXISTS (
             SELECT FROM alignment.stage_event AS p
             WHERE p.lead_id = e.lead_id
-              AND p.stage = ANY (CAST((SELECT alignment.stage_set('accepted'))
-                                      AS text[]))
+              AND p.stage = ANY (alignment.stage_set('accepted'))
               AND p.entered_at <= e.entered_at
               AND (p.entered_at < e.entered_at OR p.event_id < e.event_id))
         AS first_accepted,
     EXISTS (
         SELECT FROM alignment.stage_event AS p
         WHERE p.lead_id = e.lead_id
-          AND p.stage = ANY (CAST((SELECT alignment.stage_set('handoff'))
-                                  AS text[]))
+          AND p.stage = ANY (alignment.stage_set('handoff'))
           AND p.entered_at <= e.entered_at)
         AS through_handoff,
     (SELECT pg_catalog.min(n.entered_at)
      FROM alignment.stage_event AS n
      WHERE n.lead_id = e.lead_id
-       AND n.stage = ANY (CAST((SELECT alignment.stage_set('accepted'))
-                               AS text[]))
+       AND n.stage = ANY (alignment.stage_set('accepted'))
        AND n.entered_at >= e.entered_at
        AND n.entered_at <= alignment.as_of())
         AS next_accepted_at,
     (SELECT pg_catalog.min(n.entered_at)
      FROM alignment.stage_event AS n
      WHERE n.lead_id = e.lead_id
-       AND n.stage = ANY (CAST((SELECT alignment.stage_set('disposition'))
-                               AS text[]))
+       AND n.stage = ANY (alignment.stage_set('disposition'))
        AND n.entered_at >= e.entered_at
        AND n.entered_at <= alignment.as_of())
         AS next_disposition_at,
@@ -175,7 +140,7 @@ WHERE h.is_handoff;
 -- Each lead's first entry into sql-or-later, and whether an mql entry came
 -- at or before it: the skipped handoffs of mql_conversion and the handoff
 -- discipline of the matrix. One row per lead, from the events of the
--- sql-or-later stages only.
+-- sql-or-later stages only, each lead's first mql entry joined to it.
 CREATE VIEW alignment.first_accepted_entry AS
 SELECT
     a.lead_id,
@@ -183,19 +148,19 @@ SELECT
     a.entered_at,
     alignment.period_start(a.entered_at) AS period_start,
     alignment.period_end(a.entered_at) AS period_end,
-    EXISTS (
-        SELECT FROM alignment.stage_event AS m
-        WHERE m.lead_id = a.lead_id
-          AND m.stage = ANY (CAST((SELECT alignment.stage_set('handoff'))
-                                  AS text[]))
-          AND m.entered_at <= a.entered_at) AS through_handoff
+    COALESCE(h.entered_at <= a.entered_at, false) AS through_handoff
 FROM (SELECT s.lead_id, pg_catalog.min(s.entered_at) AS entered_at
       FROM alignment.stage_event AS s
-      WHERE s.stage = ANY (CAST((SELECT alignment.stage_set('accepted'))
-                                AS text[]))
+      WHERE s.stage = ANY (alignment.stage_set('accepted'))
         AND s.entered_at <= alignment.as_of()
       GROUP BY s.lead_id) AS a
-JOIN alignment.lead AS l ON l.lead_id = a.lead_id;
+JOIN alignment.lead AS l ON l.lead_id = a.lead_id
+-- the lead's first mql entry: one at or before a means "through mql"
+LEFT JOIN (SELECT m.lead_id, pg_catalog.min(m.entered_at) AS entered_at
+           FROM alignment.stage_event AS m
+           WHERE m.stage = ANY (alignment.stage_set('handoff'))
+             AND m.entered_at <= alignment.as_of()
+           GROUP BY m.lead_id) AS h ON h.lead_id = a.lead_id;
 
 COMMENT ON VIEW alignment.first_accepted_entry IS
 'One row per lead that entered sql-or-later up to as_of: its first such entry, and whether it came through the handoff (an mql entry at or before it). Drill-down for the skipped handoffs of mql_conversion and the handoff discipline of the matrix.';
@@ -242,25 +207,27 @@ FROM (
             AS skipped_handoff
     FROM (
         -- the cohorts: each lead's first mql entry, and its first entry
-        -- into sql-or-later at or after it
+        -- into sql-or-later at or after it (one join of the two sets of
+        -- events by lead, not one lookup per lead)
         SELECT alignment.period_start(c.mql_at) AS period_start,
                alignment.period_end(c.mql_at) AS period_end,
                l.team_id,
                c.mql_at AS entered_at,
-               (SELECT pg_catalog.min(n.entered_at)
-                FROM alignment.stage_event AS n
-                WHERE n.lead_id = c.lead_id
-                  AND n.stage = ANY (CAST((SELECT alignment.stage_set(
-                                               'accepted')) AS text[]))
-                  AND n.entered_at >= c.mql_at
-                  AND n.entered_at <= alignment.as_of()) AS next_accepted_at,
+               c.accepted_at AS next_accepted_at,
                true AS in_cohort
-        FROM (SELECT m.lead_id, pg_catalog.min(m.entered_at) AS mql_at
-              FROM alignment.stage_event AS m
-              WHERE m.stage = ANY (CAST((SELECT alignment.stage_set(
-                                             'handoff')) AS text[]))
-                AND m.entered_at <= alignment.as_of()
-              GROUP BY m.lead_id) AS c
+        FROM (SELECT m.lead_id, m.mql_at,
+                     pg_catalog.min(n.entered_at) AS accepted_at
+              FROM (SELECT f.lead_id, pg_catalog.min(f.entered_at) AS mql_at
+                    FROM alignment.stage_event AS f
+                    WHERE f.stage = ANY (alignment.stage_set('handoff'))
+                      AND f.entered_at <= alignment.as_of()
+                    GROUP BY f.lead_id) AS m
+              LEFT JOIN alignment.stage_event AS n
+                  ON n.lead_id = m.lead_id
+                 AND n.stage = ANY (alignment.stage_set('accepted'))
+                 AND n.entered_at >= m.mql_at
+                 AND n.entered_at <= alignment.as_of()
+              GROUP BY m.lead_id, m.mql_at) AS c
         JOIN alignment.lead AS l ON l.lead_id = c.lead_id
         UNION ALL
         -- the skipped handoffs
