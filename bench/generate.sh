@@ -6,7 +6,9 @@
 # Runs the steps of bench/generate.sql: prepare (one transaction), then the
 # leads split into GENERATE_JOBS contiguous ranges (default: the number of
 # cores, at most 4), each in a session and transaction of its own, all at
-# once, then finish (indexes and foreign keys back, validated; statistics).
+# once; then the indexes and keys back (one session per job, each with its
+# own tables), the foreign keys added NOT VALID, validated (one session per
+# job again), and finish (identities, statistics).
 # The rows are the same whatever the number of jobs. DB must be a new
 # database with the extension (its lead table empty). Unlike
 # "psql -1 -f bench/generate.sql", the steps are separate transactions:
@@ -67,5 +69,19 @@ done
 [ $failed -eq 0 ] ||
     die "a leads step failed; $db holds part of the data set: drop it"
 
-step finish -v step=finish ||
-    die "finish failed; $db holds the data without its indexes and foreign keys: drop it"
+# run_jobs STEP: the step in one session per job, all at once
+run_jobs() {
+    local name=$1 j p pids=() failed=0
+    for j in $(seq 1 "$jobs"); do
+        step "$name$j" -v step="$name" -v job=$((j - 1)) -v jobs="$jobs" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || failed=1
+    done
+    return $failed
+}
+
+run_jobs index && step fk -v step=fk && run_jobs validate &&
+    step finish -v step=finish ||
+    die "the indexes, keys or foreign keys failed; $db holds the data without some of them: drop it"

@@ -15,8 +15,11 @@
 --   days    length of the data in days (default 730); nothing happens after
 --           start + days, so compute the metrics with
 --           SET alignment.as_of = start + days
---   step    all (default), or one of prepare, leads, finish (generate.sh)
+--   step    all (default), or one of prepare, leads, index, fk, validate,
+--           finish (generate.sh)
 --   lo, hi  the leads of a leads step (default 1 and leads)
+--   job, jobs  the share of an index or validate step: the tables whose
+--           rank by size, modulo jobs, is job (default 0 and 1)
 --
 -- Design: every random choice is a pure function of (seed, row number,
 -- salt) through hashint8extended, never random(), and every id is given
@@ -80,18 +83,29 @@
 \else
 \set hi :leads
 \endif
+\if :{?job}
+\else
+\set job 0
+\endif
+\if :{?jobs}
+\else
+\set jobs 1
+\endif
 
 SELECT :'step' IN ('all', 'prepare') AS gen_prepare,
        :'step' IN ('all', 'leads') AS gen_leads,
+       :'step' IN ('index', 'fk', 'validate') AS gen_ddl,
        :'step' IN ('all', 'finish') AS gen_finish \gset
 SELECT pg_catalog.set_config('alignment_generate.step', :'step', true) \gset gen_
 DO $$
 BEGIN
     IF current_setting('alignment_generate.step')
-       NOT IN ('all', 'prepare', 'leads', 'finish') THEN
+       NOT IN ('all', 'prepare', 'leads', 'index', 'fk', 'validate',
+               'finish') THEN
         RAISE EXCEPTION 'unknown generator step "%"',
             current_setting('alignment_generate.step')
-            USING HINT = 'Use all (the default), prepare, leads or finish.';
+            USING HINT = 'Use all (the default), prepare, leads, index, fk, '
+                         'validate or finish.';
     END IF;
 END
 $$;
@@ -125,12 +139,15 @@ END
 $$;
 
 -- Bulk-load the way pg_restore does: foreign keys and plain indexes of the
--- five big tables come off now and go back at the end, where each foreign
--- key is validated by one join over all rows instead of one lookup per row
--- and each index is built by one sort. Primary keys, unique constraints,
--- CHECK constraints and triggers (the stage_event trigger that freezes fit
--- scores) stay on throughout. Same names, same definitions; all in the
--- caller's transaction, so a failure leaves the database as it was.
+-- five big tables, and the primary keys and unique constraints of the
+-- three event tables (stage_event, touch, activity), come off now and go
+-- back at the end, where each foreign key is validated by one join over all
+-- rows instead of one lookup per row and each index is built by one sort.
+-- The keys of lead, account, team and stage stay (the freezing trigger
+-- looks leads up by key), and so do CHECK constraints and triggers (the
+-- stage_event trigger that freezes fit scores). Same names, same
+-- definitions; all in the caller's transaction, so a failure leaves the
+-- database as it was.
 -- The steps of a parallel run share what they need through this schema;
 -- finish drops it.
 CREATE SCHEMA alignment_generate;
@@ -142,7 +159,9 @@ SELECT c.conrelid::regclass AS tab,
        pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s',
                          c.conrelid::regclass, c.conname,
                          pg_catalog.pg_get_constraintdef(c.oid)) AS add_ddl,
-       2 AS pass
+       2 AS pass,
+       pg_catalog.format('ALTER TABLE %s VALIDATE CONSTRAINT %I',
+                         c.conrelid::regclass, c.conname) AS validate_ddl
 FROM pg_catalog.pg_constraint c
 WHERE c.contype = 'f'
   AND c.conrelid = ANY ('{alignment.lead, alignment.stage_event, alignment.activity,
@@ -151,13 +170,31 @@ UNION ALL
 SELECT i.indrelid::regclass,
        pg_catalog.format('DROP INDEX %s', i.indexrelid::regclass),
        pg_catalog.pg_get_indexdef(i.indexrelid),
-       1
+       1,
+       NULL
 FROM pg_catalog.pg_index i
 WHERE i.indrelid = ANY ('{alignment.lead, alignment.stage_event, alignment.activity,
                         alignment.touch, alignment.deal}'::regclass[])
   AND NOT i.indisunique
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
-                  WHERE c.conindid = i.indexrelid);
+                  WHERE c.conindid = i.indexrelid)
+UNION ALL
+SELECT c.conrelid::regclass,
+       pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I',
+                         c.conrelid::regclass, c.conname),
+       pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s',
+                         c.conrelid::regclass, c.conname,
+                         pg_catalog.pg_get_constraintdef(c.oid)),
+       1,
+       NULL
+FROM pg_catalog.pg_constraint c
+WHERE c.contype IN ('p', 'u')
+  AND c.conrelid = ANY ('{alignment.stage_event, alignment.activity,
+                        alignment.touch}'::regclass[]);
+-- what the end steps have put back: dropped, added (a foreign key added
+-- NOT VALID, still to validate) or done
+ALTER TABLE alignment_generate.ddl
+    ADD COLUMN state text NOT NULL DEFAULT 'dropped';
 
 DO $$
 DECLARE
@@ -656,7 +693,69 @@ WHERE l.t_opp IS NOT NULL;
 
 \endif
 
--- Finish: indexes and foreign keys back (validated), identities, statistics
+-- The end: indexes, keys and foreign keys back ---------------------------
+--
+-- generate.sh runs this part as steps of their own, so that both cores
+-- work: index (one session per job, each building the indexes and keys of
+-- its own tables, so that no two sessions lock the same table), fk (every
+-- foreign key added NOT VALID, which takes a moment), validate (one session
+-- per job, each validating the foreign keys of its own tables: validation
+-- takes no lock that another validation waits for), then finish. Whatever
+-- is not done by then (all of it, when the script runs in one go), finish
+-- does itself, in the same order.
+
+\if :gen_ddl
+
+SET LOCAL maintenance_work_mem = '256MB';
+\echo generate: indexes and foreign keys
+
+SELECT pg_catalog.set_config('alignment_generate.job', :'job', true),
+       pg_catalog.set_config('alignment_generate.jobs', :'jobs', true)
+\gset gen_
+DO $$
+DECLARE
+    step text := current_setting('alignment_generate.step');
+    my_job integer := current_setting('alignment_generate.job');
+    jobs integer := current_setting('alignment_generate.jobs');
+    d record;
+BEGIN
+    FOR d IN
+        SELECT x.ctid, x.add_ddl, x.validate_ddl
+        FROM alignment_generate.ddl AS x
+        JOIN (SELECT t.tab,
+                     (pg_catalog.rank() OVER (
+                          ORDER BY pg_catalog.pg_relation_size(t.tab) DESC,
+                                   t.tab::text) - 1) % jobs AS job
+              FROM (SELECT DISTINCT y.tab FROM alignment_generate.ddl AS y)
+                   AS t) AS r ON r.tab = x.tab
+        WHERE CASE step
+                WHEN 'index' THEN x.pass = 1 AND x.state = 'dropped'
+                                  AND r.job = my_job
+                WHEN 'fk' THEN x.pass = 2 AND x.state = 'dropped'
+                ELSE x.pass = 2 AND x.state = 'added' AND r.job = my_job
+              END
+        ORDER BY x.add_ddl
+    LOOP
+        IF step = 'index' THEN
+            EXECUTE d.add_ddl;
+            UPDATE alignment_generate.ddl SET state = 'done'
+            WHERE ctid = d.ctid;
+        ELSIF step = 'fk' THEN
+            EXECUTE d.add_ddl || ' NOT VALID';
+            UPDATE alignment_generate.ddl SET state = 'added'
+            WHERE ctid = d.ctid;
+        ELSE
+            EXECUTE d.validate_ddl;
+            UPDATE alignment_generate.ddl SET state = 'done'
+            WHERE ctid = d.ctid;
+        END IF;
+    END LOOP;
+END
+$$;
+
+\endif
+
+-- Finish: what is left of the above, identities, statistics
 \if :gen_finish
 
 SET LOCAL maintenance_work_mem = '256MB';
@@ -665,11 +764,17 @@ SET LOCAL maintenance_work_mem = '256MB';
 
 DO $$
 DECLARE
-    ddl text;
+    d record;
 BEGIN
-    FOR ddl IN SELECT add_ddl FROM alignment_generate.ddl
-               ORDER BY pass, add_ddl LOOP
-        EXECUTE ddl;
+    FOR d IN SELECT add_ddl, validate_ddl, state
+             FROM alignment_generate.ddl
+             WHERE state <> 'done'
+             ORDER BY pass, add_ddl LOOP
+        IF d.state = 'added' THEN
+            EXECUTE d.validate_ddl;
+        ELSE
+            EXECUTE d.add_ddl;
+        END IF;
     END LOOP;
 END
 $$;
