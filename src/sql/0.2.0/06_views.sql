@@ -257,22 +257,19 @@ SELECT
     d.currency,
     CASE
         WHEN d.currency = alignment.setting('base_currency') THEN d.amount
-        ELSE d.amount * fx.rate
+        ELSE d.amount * (
+            SELECT r.rate
+            FROM alignment.fx_rate AS r
+            WHERE r.currency = d.currency
+              AND r.rate_date <= CAST(pg_catalog.timezone(
+                      alignment.setting('business_timezone'), d.closed_at)
+                      AS pg_catalog.date)
+            ORDER BY r.rate_date DESC
+            LIMIT 1)
     END AS amount_base,
     pg_catalog.date_part('epoch', d.closed_at - d.created_at) / 86400
         AS days_to_close
 FROM alignment.deal AS d
-LEFT JOIN LATERAL (
-    SELECT r.rate
-    FROM alignment.fx_rate AS r
-    WHERE r.currency = d.currency
-      AND d.currency <> alignment.setting('base_currency')
-      AND r.rate_date <= CAST(pg_catalog.timezone(
-              alignment.setting('business_timezone'), d.closed_at)
-              AS pg_catalog.date)
-    ORDER BY r.rate_date DESC
-    LIMIT 1
-) AS fx ON true
 WHERE d.status = 'won'
   AND d.closed_at <= alignment.as_of();
 
