@@ -33,10 +33,14 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # not theirs (GCC drops the -I that PGXS adds for the same folder).
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 
-# Data set the demo loads: a folder of ../shared/data, or "generated".
+# Data set the demo loads: a folder of ../shared/data, or "generated",
+# given as DATA=... (or DATA_DIR=...). PGXS reads DATA as the list of files
+# to install, so a DATA from the command line or the environment is taken
+# here and cleared for PGXS (and for the sub-makes, which see it again).
 DATA_DIR ?= ../shared/data/olist-marketing-funnel
-ifdef DATA
-DATA_DIR = $(DATA)
+ifneq ($(filter command line environment environment override,$(origin DATA)),)
+DATA_DIR := $(DATA)
+override DATA :=
 endif
 LEADS ?= 100000
 

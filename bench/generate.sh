@@ -40,14 +40,21 @@ extra=()
 [ "${GENERATE_MEASURE_TRIGGER:-0}" = 1 ] && extra+=(-v measure_trigger=1)
 
 # step NAME [psql options...]: one step in one transaction
+# (its output goes to GENERATE_LOG's file, or a scratch one; the error, if
+# any, is printed)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 step() {
-    local name=$1 log=/dev/null
+    local name=$1 log
     shift
+    log=$scratch/$name.log
     [ -n "${GENERATE_LOG:-}" ] && log=$GENERATE_LOG.$name.log
     PSQLRC=/dev/null psql -X -q -1 -v ON_ERROR_STOP=1 -d "$db" \
         -v leads="$leads" -v seed="$seed" "$@" \
         -c '\timing on' -f "$here/generate.sql" >"$log" 2>&1 ||
-        { [ "$log" = /dev/null ] || tail -5 "$log" >&2; return 1; }
+        { grep -E -A3 '(ERROR|FATAL|error):' "$log" >&2 ||
+              tail -5 "$log" >&2
+          return 1; }
 }
 
 echo "generating $leads leads (seed $seed) in $db, $jobs sessions"

@@ -96,9 +96,30 @@ SELECT :'step' IN ('all', 'prepare') AS gen_prepare,
        :'step' IN ('all', 'leads') AS gen_leads,
        :'step' IN ('index', 'fk', 'validate') AS gen_ddl,
        :'step' IN ('all', 'finish') AS gen_finish \gset
-SELECT pg_catalog.set_config('alignment_generate.step', :'step', true) \gset gen_
+SELECT pg_catalog.set_config('alignment_generate.step', :'step', true),
+       pg_catalog.set_config('alignment_generate.leads', :'leads', true),
+       pg_catalog.set_config('alignment_generate.seed', :'seed', true),
+       pg_catalog.set_config('alignment_generate.days', :'days', true)
+\gset gen_
 DO $$
+DECLARE
+    v text;
 BEGIN
+    v := current_setting('alignment_generate.leads');
+    IF v !~ '^[0-9]+$' OR CAST(v AS numeric) < 1 THEN
+        RAISE EXCEPTION 'leads must be a positive integer, not "%"', v
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v := current_setting('alignment_generate.seed');
+    IF v !~ '^-?[0-9]+$' OR abs(CAST(v AS numeric)) >= 1e15 THEN
+        RAISE EXCEPTION 'seed must be an integer between -10^15 and 10^15, not "%"', v
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v := current_setting('alignment_generate.days');
+    IF v !~ '^[0-9]+$' OR CAST(v AS numeric) < 1 THEN
+        RAISE EXCEPTION 'days must be a positive integer, not "%"', v
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF current_setting('alignment_generate.step')
        NOT IN ('all', 'prepare', 'leads', 'index', 'fk', 'validate',
                'finish') THEN

@@ -112,6 +112,26 @@ SELECT alignment.stage_set('handoff') AS handoff,
        alignment.stage_set('accepted') AS accepted,
        alignment.stage_set('disposition') AS disposition;
 SELECT alignment.stage_set('won');
+-- One call site, several kinds; and a change of the stages seen by the
+-- next statement of the same transaction (the set is kept per command).
+SELECT k, alignment.stage_set(k)
+FROM (VALUES ('handoff'), ('accepted'), ('disposition'), ('handoff'))
+    AS v (k);
+BEGIN;
+CREATE FUNCTION pg_temp.handoff_sets() RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+    i integer;
+BEGIN
+    FOR i IN 1..2 LOOP
+        RETURN NEXT CAST(alignment.stage_set('handoff') AS text);
+        UPDATE alignment.stage SET role = NULL WHERE stage = 'mql';
+        UPDATE alignment.stage SET role = 'handoff' WHERE stage = 'lead';
+    END LOOP;
+END;
+$$;
+SELECT * FROM pg_temp.handoff_sets();
+ROLLBACK;
 
 TRUNCATE alignment.lead CASCADE;
 DELETE FROM alignment.team WHERE team_id <> 'default';

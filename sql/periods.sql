@@ -110,6 +110,13 @@ FROM unnest(ARRAY['week', 'month', 'quarter', 'year']) AS p,
 ORDER BY 1, 2;
 ROLLBACK;
 
+-- A period that would begin before the first date PostgreSQL knows is an
+-- error, as it is for date_trunc.
+SET alignment.period = 'year';
+SET alignment.business_timezone = 'UTC';
+SELECT alignment.period_start('4714-11-25 12:00+00 BC');
+SET alignment.period = 'month';
+
 -- as_of follows the setting row by row, and a time without a zone is read
 -- in the session's time zone.
 SELECT v.t, set_config('alignment.as_of', v.t, false) = v.t
@@ -121,6 +128,12 @@ SELECT alignment.as_of() AS utc_midnight;
 SET TimeZone = 'Asia/Tokyo';
 SELECT alignment.as_of() AS tokyo_midnight;
 SET TimeZone = 'UTC';
+-- ... and DateStyle decides how 01/02 reads, within one query too.
+SET DateStyle = 'ISO, MDY';
+SET alignment.as_of = '01/02/2026 00:00+00';
+SELECT set_config('DateStyle', d, false) AS datestyle, alignment.as_of()
+FROM (VALUES ('ISO, MDY'), ('ISO, DMY')) AS v (d);
+SET DateStyle = 'ISO, YMD';
 RESET alignment.as_of;
 
 TRUNCATE alignment.lead, alignment.fx_rate CASCADE;

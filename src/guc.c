@@ -17,6 +17,7 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -270,14 +271,16 @@ alignment_setting(PG_FUNCTION_ARGS)
  * empty.
  *
  * The views compare every event they read with it, so the parsed value is
- * kept in fn_extra and the text is parsed again only when the setting or
- * the session's time zone (which a time without a zone is read in) changed
- * since the previous call.
+ * kept in fn_extra and the text is parsed again only when the setting, the
+ * session's time zone (which a time without a zone is read in) or DateStyle
+ * (which orders 01/02) changed since the previous call.
  */
 typedef struct AsOfCache
 {
 	char	   *text;			/* the setting the value was parsed from */
 	pg_tz	   *zone;			/* session_timezone when it was parsed */
+	int			datestyle;		/* DateStyle and DateOrder then, which */
+	int			dateorder;		/* decide how 01/02 reads */
 	TimestampTz value;
 } AsOfCache;
 
@@ -298,6 +301,7 @@ alignment_as_of_time(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	if (cache->text == NULL || cache->zone != session_timezone ||
+		cache->datestyle != DateStyle || cache->dateorder != DateOrder ||
 		strcmp(cache->text, setting) != 0)
 	{
 		TimestampTz value;
@@ -310,6 +314,8 @@ alignment_as_of_time(PG_FUNCTION_ARGS)
 			pfree(cache->text);
 		cache->text = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, setting);
 		cache->zone = session_timezone;
+		cache->datestyle = DateStyle;
+		cache->dateorder = DateOrder;
 		cache->value = value;
 	}
 	PG_RETURN_TIMESTAMPTZ(cache->value);

@@ -120,6 +120,7 @@ PeriodBound(FunctionCallInfo fcinfo, TimestampTz ts, bool last)
 	Timestamp	local;
 	struct pg_tm tm;
 	fsec_t		fsec;
+	DateADT		result;
 
 	local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
 												  PointerGetDatum(BusinessZone(fcinfo)),
@@ -145,8 +146,16 @@ PeriodBound(FunctionCallInfo fcinfo, TimestampTz ts, bool last)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range for a reporting period")));
 
-	return PeriodStartJulian(tm.tm_year, tm.tm_mon, tm.tm_mday, last)
+	result = PeriodStartJulian(tm.tm_year, tm.tm_mon, tm.tm_mday, last)
 		- (last ? 1 : 0) - POSTGRES_EPOCH_JDATE;
+
+	/* a period that begins before the first date (4714-11-24 BC) */
+	if (!IS_VALID_DATE(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date out of range for the period of %s",
+						timestamptz_to_str(ts))));
+	return result;
 }
 
 /*

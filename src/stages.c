@@ -6,11 +6,13 @@
  *
  * The row-level views test every stage event they read against these sets
  * ("e.stage = ANY (alignment.stage_set('handoff'))"), so the function is
- * built for being called once per row: the first call of a query reads
- * the stage table and keeps the array in fn_extra, and every later call of
- * the same query returns it.  Being STABLE, it is also evaluated by the
- * planner when it estimates how many events a set matches, which a
- * subquery would hide from it.
+ * built for being called once per row: it reads the stage table once and
+ * keeps the array in fn_extra, and later calls with the same kind, in the
+ * same transaction and command (a statement sees one state of the table),
+ * return it.  Being STABLE, it is also evaluated by the planner when it
+ * estimates how many events a set matches, which a subquery would hide
+ * from it.  The queries name pg_catalog's operators, so that no operator
+ * of another schema on the search path can stand in for them.
  *
  * src/stages.c
  *
@@ -18,14 +20,25 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "storage/proc.h"
 #include "utils/datum.h"
 
 PG_FUNCTION_INFO_V1(alignment_stage_set);
+
+/* What fn_extra keeps: the last set read, and when and for which kind */
+typedef struct StageSetCache
+{
+	char		kind[16];		/* a name of stage_sets */
+	LocalTransactionId lxid;	/* the transaction it was read in */
+	CommandId	cid;			/* and the command */
+	Datum		set;			/* the text[], in fn_mcxt */
+} StageSetCache;
 
 /*
  * The query behind each set.  "sql-or-later" is the acceptance stage and
@@ -39,18 +52,22 @@ static const struct
 }			stage_sets[] = {
 	{"handoff",
 		"SELECT pg_catalog.array_agg(s.stage ORDER BY s.stage) "
-		"FROM alignment.stage AS s WHERE s.role = 'handoff'"},
+		"FROM alignment.stage AS s "
+		"WHERE s.role OPERATOR(pg_catalog.=) 'handoff'"},
 	{"accepted",
 		"SELECT pg_catalog.array_agg(s.stage ORDER BY s.position) "
 		"FROM alignment.stage AS s "
-		"JOIN alignment.stage AS a ON a.role = 'acceptance' "
+		"JOIN alignment.stage AS a "
+		"ON a.role OPERATOR(pg_catalog.=) 'acceptance' "
 		"WHERE s.position OPERATOR(pg_catalog.>=) a.position"},
 	{"disposition",
 		"SELECT pg_catalog.array_agg(s.stage ORDER BY s.position, s.stage) "
 		"FROM alignment.stage AS s "
-		"LEFT JOIN alignment.stage AS a ON a.role = 'acceptance' "
+		"LEFT JOIN alignment.stage AS a "
+		"ON a.role OPERATOR(pg_catalog.=) 'acceptance' "
 		"WHERE s.position OPERATOR(pg_catalog.>=) a.position "
-		"OR s.role IN ('disqualified', 'recycled')"},
+		"OR s.role OPERATOR(pg_catalog.=) "
+		"ANY (ARRAY['disqualified', 'recycled'])"},
 };
 
 /*
@@ -59,17 +76,22 @@ static const struct
 Datum
 alignment_stage_set(PG_FUNCTION_ARGS)
 {
-	Datum	   *cached = (Datum *) fcinfo->flinfo->fn_extra;
-	char	   *kind;
+	StageSetCache *cache = (StageSetCache *) fcinfo->flinfo->fn_extra;
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	const char *query = NULL;
+	CommandId	cid = GetCurrentCommandId(false);
 	Datum		result;
 	bool		isnull;
 	size_t		i;
 
-	if (cached != NULL)
-		PG_RETURN_DATUM(*cached);
+	/*
+	 * The caller gets a copy in its own memory, so that replacing the cached
+	 * set can never pull an array from under a value still in use.
+	 */
+	if (cache != NULL && cache->lxid == MyProc->lxid && cache->cid == cid &&
+		strcmp(cache->kind, kind) == 0)
+		PG_RETURN_DATUM(datumCopy(cache->set, false, -1));
 
-	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	for (i = 0; i < lengthof(stage_sets); i++)
 	{
 		if (strcmp(kind, stage_sets[i].kind) == 0)
@@ -90,18 +112,27 @@ alignment_stage_set(PG_FUNCTION_ARGS)
 						   &isnull);
 
 	/* the array outlives SPI: copy it into the context of fn_extra */
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+									   sizeof(StageSetCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	else if (cache->set != (Datum) 0)
+		pfree(DatumGetPointer(cache->set));
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
-		cached = palloc(sizeof(Datum));
 		if (isnull)
-			*cached = PointerGetDatum(construct_empty_array(TEXTOID));
+			cache->set = PointerGetDatum(construct_empty_array(TEXTOID));
 		else
-			*cached = datumCopy(result, false, -1);
+			cache->set = datumCopy(result, false, -1);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 
-	fcinfo->flinfo->fn_extra = cached;
-	PG_RETURN_DATUM(*cached);
+	strlcpy(cache->kind, kind, sizeof(cache->kind));
+	cache->lxid = MyProc->lxid;
+	cache->cid = cid;
+	PG_RETURN_DATUM(datumCopy(cache->set, false, -1));
 }
