@@ -138,6 +138,7 @@ SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "max": null}]}')
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "contains": {"k": 1}}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": 0}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": -2}]}');
+SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "min": 1, "weight": 1e308}, {"attribute": "b", "min": 1, "weight": 1e308}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": "2"}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "disqualify": "yes"}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "disqualify": true}]}');

@@ -749,6 +749,7 @@ CompileIcp(Jsonb *definition)
 	JsonbValue	val;
 	JsonbIteratorToken tok;
 	int			nscoring = 0;
+	double		total_weight;
 	int			i;
 
 	if (!JB_ROOT_IS_OBJECT(definition))
@@ -811,6 +812,15 @@ CompileIcp(Jsonb *definition)
 	if (nscoring == 0)
 		IcpDefinitionError("no scoring criterion",
 						   "At least one criterion must not be disqualifying, or no lead could score above 0.");
+
+	/* the score divides by a sum of weights: it must stay a number */
+	total_weight = 0;
+	for (i = 0; i < def->ncriteria; i++)
+		if (!def->criteria[i].disqualify)
+			total_weight += def->criteria[i].weight;
+	if (isinf(total_weight))
+		IcpDefinitionError("the weights add up to more than a double can hold",
+						   "Scale the weights down: only their ratios matter.");
 
 	/* For JudgeAttributes(): the criteria in the order of jsonb keys. */
 	def->order = palloc(sizeof(int) * def->ncriteria);
