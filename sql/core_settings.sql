@@ -62,3 +62,20 @@ RESET alignment.min_sample;
 RESET alignment.persona_lookback_months;
 RESET alignment.as_of;
 RESET alignment.base_currency;
+
+-- A value SET before the library is loaded waits in a placeholder, and
+-- PostgreSQL only warns when the library rejects it: the functions then
+-- refuse to compute with the default instead, until the setting is set
+-- again (or reset). A new connection has not loaded the library yet.
+\c
+SET DateStyle = 'ISO, YMD';
+SET client_min_messages = error;
+SET alignment.period = 'weeks';
+SET alignment.min_sample = 5;
+SELECT alignment.period_start('2024-02-29 12:00+00');
+SELECT alignment.setting('min_sample');
+SET alignment.period = 'week';
+SELECT alignment.period_start('2024-02-29 12:00+00') AS week_start,
+       alignment.setting('min_sample') AS min_sample;
+RESET alignment.period;
+RESET alignment.min_sample;

@@ -30,4 +30,7 @@ extern int	alignment_persona_lookback_months;
 extern char *alignment_as_of;
 extern char *alignment_base_currency;
 
+/* Raises an error while a setting rejected at library load stands (guc.c) */
+extern void AlignmentCheckSettings(void);
+
 #endif							/* ALIGNMENT_H */

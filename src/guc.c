@@ -22,6 +22,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "alignment.h"
@@ -61,6 +62,114 @@ static const char *const setting_names[] = {
 	"base_currency",
 	NULL
 };
+
+/*
+ * Settings rejected when the library loaded.  A value SET (or configured
+ * with ALTER ROLE/DATABASE) before the library is loaded waits in a
+ * placeholder; when the library defines the setting, PostgreSQL checks the
+ * value, and if it is invalid only warns and keeps the default.  A query
+ * would then compute the metrics with the default (a month period, UTC)
+ * and a BI tool would hide the warning, so such a value is recorded here
+ * and every function that reads the settings refuses to run until the
+ * setting is assigned again.  The index is that of setting_names.
+ */
+static char *rejected_value[lengthof(setting_names)];
+static bool any_rejected = false;
+
+static void
+ForgetRejection(int index)
+{
+	int			i;
+
+	rejected_value[index] = NULL;
+	any_rejected = false;
+	for (i = 0; i < (int) lengthof(setting_names); i++)
+		if (rejected_value[i] != NULL)
+			any_rejected = true;
+}
+
+/* Assign hooks: a setting assigned again is no longer a rejected one. */
+#define FORGET_ON_ASSIGN(hook, type, index) \
+static void \
+hook(type newval pg_attribute_unused(), void *extra pg_attribute_unused()) \
+{ \
+	if (rejected_value[index] != NULL) \
+		ForgetRejection(index); \
+}
+FORGET_ON_ASSIGN(AssignPeriod, int, 0)
+FORGET_ON_ASSIGN(AssignWindow, int, 1)
+FORGET_ON_ASSIGN(AssignTimezone, const char *, 2)
+FORGET_ON_ASSIGN(AssignAgreement, double, 3)
+FORGET_ON_ASSIGN(AssignClarity, double, 4)
+FORGET_ON_ASSIGN(AssignMinSample, int, 5)
+FORGET_ON_ASSIGN(AssignLookback, int, 6)
+FORGET_ON_ASSIGN(AssignAsOf, const char *, 7)
+FORGET_ON_ASSIGN(AssignCurrency, const char *, 8)
+
+/*
+ * The value waiting in the placeholder of setting number index, if any,
+ * copied before the setting is defined (which replaces the placeholder).
+ */
+static char *
+PlaceholderValue(int index)
+{
+	char	   *name = psprintf("alignment.%s", setting_names[index]);
+	const char *value = GetConfigOption(name, true, false);
+	char	   *copy = value ? MemoryContextStrdup(TopMemoryContext, value) : NULL;
+
+	pfree(name);
+	return copy;
+}
+
+/*
+ * After the setting number index is defined: whether the placeholder value
+ * was valid (checked again without applying it: set_config_option then
+ * returns 0 for an invalid value, -1 for a valid one); if not, remember it.
+ */
+static void
+RecordRejection(int index, char *placeholder)
+{
+	char	   *name;
+
+	if (placeholder == NULL)
+		return;
+	name = psprintf("alignment.%s", setting_names[index]);
+	if (set_config_option(name, placeholder, PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_SET, false, DEBUG1, false) == 0)
+	{
+		rejected_value[index] = placeholder;
+		any_rejected = true;
+	}
+	pfree(name);
+}
+
+/*
+ * Refuse to compute anything while a setting is one that was rejected when
+ * the library loaded (see rejected_value).
+ */
+void
+AlignmentCheckSettings(void)
+{
+	int			i;
+
+	if (!any_rejected)
+		return;
+	for (i = 0; i < (int) lengthof(setting_names); i++)
+	{
+		if (rejected_value[i] == NULL)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for setting alignment.%s, set before the alignment library was loaded",
+						rejected_value[i], setting_names[i]),
+				 errdetail("PostgreSQL checked it when the library loaded, warned and kept the default (%s), which the metrics would have used instead.",
+						   GetConfigOption(psprintf("alignment.%s",
+													setting_names[i]),
+										   false, false)),
+				 errhint("SET alignment.%s to a valid value, or RESET it. Adding alignment to session_preload_libraries has settings checked when they are set.",
+						 setting_names[i])));
+	}
+}
 
 /*
  * Check hook for alignment.business_timezone: the name must be a time zone
@@ -149,6 +258,9 @@ CheckBaseCurrency(char **newval, void **extra pg_attribute_unused(),
 void
 _PG_init(void)
 {
+	char	   *placeholder;
+
+	placeholder = PlaceholderValue(0);
 	DefineCustomEnumVariable("alignment.period",
 							 "Calendar period the metrics are reported by.",
 							 "One of week, month, quarter or year.",
@@ -156,8 +268,10 @@ _PG_init(void)
 							 ALIGNMENT_PERIOD_MONTH,
 							 period_options,
 							 PGC_USERSET, 0,
-							 NULL, NULL, NULL);
+							 NULL, AssignPeriod, NULL);
+	RecordRejection(0, placeholder);
 
+	placeholder = PlaceholderValue(1);
 	DefineCustomIntVariable("alignment.conversion_window_days",
 							"Days an mql entry has to convert to sql.",
 							"A lead that has not converted within this "
@@ -165,8 +279,10 @@ _PG_init(void)
 							&alignment_conversion_window_days,
 							90, 1, 36500,
 							PGC_USERSET, 0,
-							NULL, NULL, NULL);
+							NULL, AssignWindow, NULL);
+	RecordRejection(1, placeholder);
 
+	placeholder = PlaceholderValue(2);
 	DefineCustomStringVariable("alignment.business_timezone",
 							   "Time zone that periods and CRM dates are "
 							   "read in.",
@@ -174,8 +290,10 @@ _PG_init(void)
 							   &alignment_business_timezone,
 							   "UTC",
 							   PGC_USERSET, 0,
-							   CheckBusinessTimezone, NULL, NULL);
+							   CheckBusinessTimezone, AssignTimezone, NULL);
+	RecordRejection(2, placeholder);
 
+	placeholder = PlaceholderValue(3);
 	DefineCustomRealVariable("alignment.persona_agreement_threshold",
 							 "Persona agreement at or above which a team "
 							 "counts as agreeing on personas.",
@@ -183,8 +301,10 @@ _PG_init(void)
 							 &alignment_persona_agreement_threshold,
 							 0.6, 0.0, 1.0,
 							 PGC_USERSET, 0,
-							 NULL, NULL, NULL);
+							 NULL, AssignAgreement, NULL);
+	RecordRejection(3, placeholder);
 
+	placeholder = PlaceholderValue(4);
 	DefineCustomRealVariable("alignment.lifecycle_clarity_threshold",
 							 "Lifecycle clarity at or above which a team "
 							 "counts as having a clear lifecycle.",
@@ -192,8 +312,10 @@ _PG_init(void)
 							 &alignment_lifecycle_clarity_threshold,
 							 0.6, 0.0, 1.0,
 							 PGC_USERSET, 0,
-							 NULL, NULL, NULL);
+							 NULL, AssignClarity, NULL);
+	RecordRejection(4, placeholder);
 
+	placeholder = PlaceholderValue(5);
 	DefineCustomIntVariable("alignment.min_sample",
 							"Decided mql entries a period needs not to be "
 							"flagged as low confidence.",
@@ -201,8 +323,10 @@ _PG_init(void)
 							&alignment_min_sample,
 							30, 0, PG_INT32_MAX,
 							PGC_USERSET, 0,
-							NULL, NULL, NULL);
+							NULL, AssignMinSample, NULL);
+	RecordRejection(5, placeholder);
 
+	placeholder = PlaceholderValue(6);
 	DefineCustomIntVariable("alignment.persona_lookback_months",
 							"Months of won deals the persona mix of mql "
 							"entries is compared with.",
@@ -210,16 +334,20 @@ _PG_init(void)
 							&alignment_persona_lookback_months,
 							12, 1, 1200,
 							PGC_USERSET, 0,
-							NULL, NULL, NULL);
+							NULL, AssignLookback, NULL);
+	RecordRejection(6, placeholder);
 
+	placeholder = PlaceholderValue(7);
 	DefineCustomStringVariable("alignment.as_of",
 							   "Time the metrics are computed as of.",
 							   "Empty means the current time.",
 							   &alignment_as_of,
 							   "",
 							   PGC_USERSET, 0,
-							   CheckAsOf, NULL, NULL);
+							   CheckAsOf, AssignAsOf, NULL);
+	RecordRejection(7, placeholder);
 
+	placeholder = PlaceholderValue(8);
 	DefineCustomStringVariable("alignment.base_currency",
 							   "Currency that deal amounts are converted "
 							   "to.",
@@ -227,7 +355,8 @@ _PG_init(void)
 							   &alignment_base_currency,
 							   "USD",
 							   PGC_USERSET, 0,
-							   CheckBaseCurrency, NULL, NULL);
+							   CheckBaseCurrency, AssignCurrency, NULL);
+	RecordRejection(8, placeholder);
 
 	MarkGUCPrefixReserved("alignment");
 }
@@ -259,6 +388,7 @@ alignment_setting(PG_FUNCTION_ARGS)
 						 "persona_lookback_months, as_of and "
 						 "base_currency.")));
 
+	AlignmentCheckSettings();
 	fullname = psprintf("alignment.%s", name);
 	value = GetConfigOption(fullname, false, false);
 
@@ -291,6 +421,7 @@ alignment_as_of_time(PG_FUNCTION_ARGS)
 	const char *setting = alignment_as_of ? alignment_as_of : "";
 	AsOfCache  *cache = (AsOfCache *) fcinfo->flinfo->fn_extra;
 
+	AlignmentCheckSettings();
 	if (setting[0] == '\0')
 		PG_RETURN_TIMESTAMPTZ(GetCurrentTransactionStartTimestamp());
 

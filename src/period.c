@@ -122,6 +122,7 @@ PeriodBound(FunctionCallInfo fcinfo, TimestampTz ts, bool last)
 	fsec_t		fsec;
 	DateADT		result;
 
+	AlignmentCheckSettings();
 	local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
 												  PointerGetDatum(BusinessZone(fcinfo)),
 												  TimestampTzGetDatum(ts)));

@@ -216,6 +216,7 @@ matrix_cell(PG_FUNCTION_ARGS)
 	CheckIndex(persona, "persona agreement");
 	CheckIndex(clarity, "lifecycle clarity");
 
+	AlignmentCheckSettings();
 	high_persona = persona >= alignment_persona_agreement_threshold;
 	high_clarity = clarity >= alignment_lifecycle_clarity_threshold;
 
