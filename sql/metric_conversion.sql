@@ -107,6 +107,14 @@ FROM alignment.mql_conversion
 WHERE period_start = '2024-03-01' AND NOT all_teams;
 ROLLBACK;
 
+-- Without an acceptance stage nothing can convert, and the note says why.
+BEGIN;
+UPDATE alignment.stage SET role = NULL WHERE role = 'acceptance';
+SELECT cohort, decided, converted, rate, note
+FROM alignment.mql_conversion
+WHERE period_start = '2024-01-01' AND team_id = 'default';
+ROLLBACK;
+
 -- The stage sets the views read, and a name that is none of them.
 SELECT alignment.stage_set('handoff') AS handoff,
        alignment.stage_set('accepted') AS accepted,

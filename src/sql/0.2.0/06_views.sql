@@ -190,6 +190,8 @@ SELECT
     CASE
         WHEN (g.c).decided + (g.c).pending = 0
             THEN 'no lead entered mql for the first time in the period'
+        WHEN pg_catalog.cardinality(alignment.stage_set('accepted')) = 0
+            THEN 'no stage has the role acceptance, so no lead can convert'
         WHEN (g.c).decided = 0
             THEN 'every lead of the cohort is still pending'
     END AS note
