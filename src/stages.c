@@ -31,15 +31,6 @@
 
 PG_FUNCTION_INFO_V1(alignment_stage_set);
 
-/* What fn_extra keeps: the last set read, and when and for which kind */
-typedef struct StageSetCache
-{
-	char		kind[16];		/* a name of stage_sets */
-	LocalTransactionId lxid;	/* the transaction it was read in */
-	CommandId	cid;			/* and the command */
-	Datum		set;			/* the text[], in fn_mcxt */
-} StageSetCache;
-
 /*
  * The query behind each set.  "sql-or-later" is the acceptance stage and
  * every stage with a higher position; the dispositions add the stages with
@@ -71,68 +62,83 @@ static const struct
 };
 
 /*
+ * What fn_extra keeps: for each set, the array last read and the
+ * transaction and command it was read in.  An array is returned as it is,
+ * and never freed before the query ends, even when a later command reads
+ * the set again (a value returned earlier may still be in use).
+ */
+typedef struct StageSetSlot
+{
+	LocalTransactionId lxid;
+	CommandId	cid;
+	Datum		set;			/* the text[], in fn_mcxt; 0 until read */
+} StageSetSlot;
+
+typedef struct StageSetCache
+{
+	StageSetSlot slot[lengthof(stage_sets)];
+} StageSetCache;
+
+/*
  * alignment.stage_set(kind text) returns text[]
  */
 Datum
 alignment_stage_set(PG_FUNCTION_ARGS)
 {
+	text	   *kind = PG_GETARG_TEXT_PP(0);
 	StageSetCache *cache = (StageSetCache *) fcinfo->flinfo->fn_extra;
-	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	const char *query = NULL;
+	StageSetSlot *slot;
 	CommandId	cid = GetCurrentCommandId(false);
+	int			k = -1;
+	int			i;
 	Datum		result;
 	bool		isnull;
-	size_t		i;
+	MemoryContext oldcxt;
 
-	/*
-	 * The caller gets a copy in its own memory, so that replacing the cached
-	 * set can never pull an array from under a value still in use.
-	 */
-	if (cache != NULL && cache->lxid == MyProc->lxid && cache->cid == cid &&
-		strcmp(cache->kind, kind) == 0)
-		PG_RETURN_DATUM(datumCopy(cache->set, false, -1));
-
-	for (i = 0; i < lengthof(stage_sets); i++)
+	for (i = 0; i < (int) lengthof(stage_sets); i++)
 	{
-		if (strcmp(kind, stage_sets[i].kind) == 0)
-			query = stage_sets[i].query;
+		if (strlen(stage_sets[i].kind) == VARSIZE_ANY_EXHDR(kind) &&
+			memcmp(stage_sets[i].kind, VARDATA_ANY(kind),
+				   VARSIZE_ANY_EXHDR(kind)) == 0)
+			k = i;
 	}
-	if (query == NULL)
+	if (k < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown stage set \"%s\"", kind),
+				 errmsg("unknown stage set \"%s\"", text_to_cstring(kind)),
 				 errhint("Known stage sets are handoff, accepted and "
 						 "disposition.")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the stage set \"%s\"", kind);
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-						   &isnull);
-
-	/* the array outlives SPI: copy it into the context of fn_extra */
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
 									   sizeof(StageSetCache));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	else if (cache->set != (Datum) 0)
-		pfree(DatumGetPointer(cache->set));
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	slot = &cache->slot[k];
+	if (slot->set != (Datum) 0 && slot->lxid == MyProc->lxid &&
+		slot->cid == cid)
+		PG_RETURN_DATUM(slot->set);
 
-		if (isnull)
-			cache->set = PointerGetDatum(construct_empty_array(TEXTOID));
-		else
-			cache->set = datumCopy(result, false, -1);
-		MemoryContextSwitchTo(old);
-	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(stage_sets[k].query, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read the stage set \"%s\"",
+			 stage_sets[k].kind);
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						   &isnull);
+
+	/* the array outlives SPI: copy it into the context of fn_extra */
+	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (isnull)
+		slot->set = PointerGetDatum(construct_empty_array(TEXTOID));
+	else
+		slot->set = datumCopy(result, false, -1);
+	MemoryContextSwitchTo(oldcxt);
 	SPI_finish();
 
-	strlcpy(cache->kind, kind, sizeof(cache->kind));
-	cache->lxid = MyProc->lxid;
-	cache->cid = cid;
-	PG_RETURN_DATUM(datumCopy(cache->set, false, -1));
+	slot->lxid = MyProc->lxid;
+	slot->cid = cid;
+	PG_RETURN_DATUM(slot->set);
 }
