@@ -29,6 +29,11 @@ ifeq ($(wildcard $(PG_CONFIG)),)
 PG_CONFIG = pg_config
 endif
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# pgxs.mk comes with the client package too; without postgres.h there is
+# nothing to build against.
+ifeq ($(wildcard $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h),)
+PGXS :=
+endif
 # The server's headers are system headers to us: -Wextra judges our code,
 # not theirs (GCC drops the -I that PGXS adds for the same folder).
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)

@@ -27,7 +27,9 @@ die() { echo "cluster.sh: $*" >&2; exit 1; }
 deps() {
     local missing=()
     [ -x "$PGBIN/postgres" ] || missing+=(postgresql-15)
-    [ -f /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk ] ||
+    # the headers, not pgxs.mk: Debian's postgresql-client-15 ships pgxs.mk
+    # too, so a machine can have it without the server's headers
+    [ -f /usr/include/postgresql/15/server/postgres.h ] ||
         missing+=(postgresql-server-dev-15)
     [ -f /usr/share/postgresql/15/extension/pgtap.control ] ||
         missing+=(postgresql-15-pgtap)
