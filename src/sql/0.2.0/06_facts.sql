@@ -1,0 +1,348 @@
+-- src/sql/0.2.0/06_facts.sql: each lead's funnel history, kept up to date
+-- as the data changes.
+--
+-- Every metric of a handoff needs more than the handoff's own row: whether
+-- it was the lead's first, the lead's next entry into sql-or-later and into
+-- a disposition stage, the first sales activity after it. Computing those
+-- at query time means one lookup per handoff into stage_event and activity
+-- (or a join of those tables by lead), every time a view is read. They
+-- depend only on the lead's own rows, so they are computed when the lead's
+-- rows change and stored:
+--
+--   handoff_fact  one row per entry into the handoff stage (mql), with the
+--                 lead's team and the first later accepted, disposition and
+--                 sales-activity times;
+--   lead_funnel   one row per lead that entered the handoff stage or
+--                 sql-or-later: its first entry into each.
+--
+-- The stored times are not cut at as_of: they are the earliest times at or
+-- after the entry, so "the first one up to as_of" is the stored time when
+-- it is at most as_of, and none otherwise. The views apply that rule, so
+-- as_of keeps working as before.
+--
+-- Statement-level triggers on stage_event, activity and lead recompute the
+-- facts of the leads a statement touched (from the transition tables), and
+-- any change to alignment.stage, which decides which stages are the
+-- handoff, accepted and disposition sets, rebuilds them all. A bulk load
+-- can disable the triggers and call alignment.rebuild_facts() once at the
+-- end instead.
+--
+-- Concurrent loads: the recomputation of a lead first updates its
+-- lead_funnel row, so a second transaction recomputing the same lead waits
+-- for the first to commit (READ COMMITTED: it then recomputes from data
+-- that includes the first's rows) or fails with a serialization error
+-- (REPEATABLE READ and SERIALIZABLE: retry it), instead of storing facts
+-- that miss the other transaction's rows.
+
+-- lead_id is compared byte by byte ("C"): the keys are only ever matched
+-- for equality, which is the same in every deterministic collation, and
+-- building the indexes is then much cheaper.
+CREATE TABLE alignment.lead_funnel (
+    lead_id      text COLLATE "C" PRIMARY KEY,
+    team_id      text,
+    handoff_at   timestamptz,
+    accepted_at  timestamptz
+);
+COMMENT ON TABLE alignment.lead_funnel IS
+'Maintained by the extension (triggers on stage_event, activity, lead and stage; alignment.rebuild_facts()): one row per lead that entered the handoff stage or sql-or-later, with its first entry into each. Do not write it.';
+COMMENT ON COLUMN alignment.lead_funnel.lead_id IS 'Lead.';
+COMMENT ON COLUMN alignment.lead_funnel.team_id IS 'Team of the lead.';
+COMMENT ON COLUMN alignment.lead_funnel.handoff_at IS 'The lead''s first entry into the handoff stage (mql); NULL when none.';
+COMMENT ON COLUMN alignment.lead_funnel.accepted_at IS 'The lead''s first entry into the acceptance stage or a later one (sql-or-later); NULL when none.';
+
+CREATE TABLE alignment.handoff_fact (
+    event_id        bigint PRIMARY KEY,
+    lead_id         text COLLATE "C" NOT NULL,
+    team_id         text NOT NULL,
+    entered_at      timestamptz NOT NULL,
+    first_entry     boolean NOT NULL,
+    accepted_at     timestamptz,
+    disposed_at     timestamptz,
+    first_sales_activity_at timestamptz,
+    fit_score       double precision,
+    icp_version_id  integer,
+    gate_passed     boolean
+);
+CREATE INDEX handoff_fact_lead_idx ON alignment.handoff_fact (lead_id);
+COMMENT ON TABLE alignment.handoff_fact IS
+'Maintained by the extension (triggers on stage_event, activity, lead and stage; alignment.rebuild_facts()): one row per entry into the handoff stage, with what the metrics need from the rest of the lead''s history. Read it through alignment.handoff_entry, which applies as_of. Do not write it.';
+COMMENT ON COLUMN alignment.handoff_fact.event_id IS 'The stage event (alignment.stage_event.event_id).';
+COMMENT ON COLUMN alignment.handoff_fact.lead_id IS 'Lead.';
+COMMENT ON COLUMN alignment.handoff_fact.team_id IS 'Team of the lead.';
+COMMENT ON COLUMN alignment.handoff_fact.entered_at IS 'When the lead entered the handoff stage.';
+COMMENT ON COLUMN alignment.handoff_fact.first_entry IS 'True for the lead''s first entry into the handoff stage.';
+COMMENT ON COLUMN alignment.handoff_fact.accepted_at IS 'The lead''s first entry into sql-or-later at or after this one, whenever it came (not cut at as_of).';
+COMMENT ON COLUMN alignment.handoff_fact.disposed_at IS 'The lead''s first entry into a disposition stage (sql-or-later, disqualified, recycled) at or after this one, whenever it came.';
+COMMENT ON COLUMN alignment.handoff_fact.first_sales_activity_at IS 'The first sales activity on the lead at or after this entry, whenever it came.';
+COMMENT ON COLUMN alignment.handoff_fact.fit_score IS 'Frozen fit score of the entry (from stage_event).';
+COMMENT ON COLUMN alignment.handoff_fact.icp_version_id IS 'ICP version the entry was scored against (from stage_event).';
+COMMENT ON COLUMN alignment.handoff_fact.gate_passed IS 'Whether the entry met the stage''s entry criterion (from stage_event).';
+
+-- The recomputation. SECURITY DEFINER: the facts are computed from every
+-- row of the lead, whatever the rows the role that changed the data may
+-- see under team security, and only the extension writes them.
+CREATE FUNCTION alignment.refresh_facts(leads text[])
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF leads IS NULL OR pg_catalog.cardinality(leads) = 0 THEN
+        RETURN;
+    END IF;
+
+    -- Claim the leads (in key order, so two loads cannot deadlock on them).
+    -- The statements after this one see what a transaction that held the
+    -- claim before committed.
+    INSERT INTO alignment.lead_funnel AS f (lead_id)
+    SELECT DISTINCT k.lead_id
+    FROM pg_catalog.unnest(leads) AS k (lead_id)
+    WHERE k.lead_id IS NOT NULL
+    ORDER BY k.lead_id
+    ON CONFLICT (lead_id) DO UPDATE SET team_id = f.team_id;
+
+    UPDATE alignment.lead_funnel AS f
+    SET team_id = l.team_id,
+        handoff_at = (
+            SELECT pg_catalog.min(e.entered_at)
+            FROM alignment.stage_event AS e
+            WHERE e.lead_id = f.lead_id
+              AND e.stage = ANY (alignment.stage_set('handoff'))),
+        accepted_at = (
+            SELECT pg_catalog.min(e.entered_at)
+            FROM alignment.stage_event AS e
+            WHERE e.lead_id = f.lead_id
+              AND e.stage = ANY (alignment.stage_set('accepted')))
+    FROM alignment.lead AS l
+    WHERE f.lead_id = ANY (leads)
+      AND l.lead_id = f.lead_id;
+
+    -- gone leads, and leads with neither entry
+    DELETE FROM alignment.lead_funnel AS f
+    WHERE f.lead_id = ANY (leads)
+      AND (f.handoff_at IS NULL AND f.accepted_at IS NULL
+           OR NOT EXISTS (SELECT FROM alignment.lead AS l
+                          WHERE l.lead_id = f.lead_id));
+
+    DELETE FROM alignment.handoff_fact AS h
+    WHERE h.lead_id = ANY (leads);
+
+    INSERT INTO alignment.handoff_fact
+        (event_id, lead_id, team_id, entered_at, first_entry, accepted_at,
+         disposed_at, first_sales_activity_at, fit_score, icp_version_id,
+         gate_passed)
+    SELECT
+        e.event_id,
+        e.lead_id,
+        l.team_id,
+        e.entered_at,
+        NOT EXISTS (
+            SELECT FROM alignment.stage_event AS p
+            WHERE p.lead_id = e.lead_id
+              AND p.stage = ANY (alignment.stage_set('handoff'))
+              AND p.entered_at < e.entered_at),
+        (SELECT pg_catalog.min(n.entered_at)
+         FROM alignment.stage_event AS n
+         WHERE n.lead_id = e.lead_id
+           AND n.stage = ANY (alignment.stage_set('accepted'))
+           AND n.entered_at >= e.entered_at),
+        (SELECT pg_catalog.min(n.entered_at)
+         FROM alignment.stage_event AS n
+         WHERE n.lead_id = e.lead_id
+           AND n.stage = ANY (alignment.stage_set('disposition'))
+           AND n.entered_at >= e.entered_at),
+        (SELECT pg_catalog.min(a.occurred_at)
+         FROM alignment.activity AS a
+         WHERE a.lead_id = e.lead_id
+           AND a.side = 'sales'
+           AND a.occurred_at >= e.entered_at),
+        e.fit_score,
+        e.icp_version_id,
+        e.gate_passed
+    FROM alignment.stage_event AS e
+    JOIN alignment.lead AS l ON l.lead_id = e.lead_id
+    WHERE e.lead_id = ANY (leads)
+      AND e.stage = ANY (alignment.stage_set('handoff'));
+END;
+$$;
+COMMENT ON FUNCTION alignment.refresh_facts(text[]) IS
+'Recomputes the stored funnel facts (alignment.handoff_fact, alignment.lead_funnel) of the given leads from their stage events, sales activities and team. Called by the extension''s triggers; a bulk load that disabled them calls alignment.rebuild_facts() instead.';
+
+-- The same facts for every lead at once, by joins over whole tables instead
+-- of lookups per lead. The tables are emptied with TRUNCATE: readers of the
+-- views wait for the rebuild to commit rather than see half of it.
+CREATE FUNCTION alignment.rebuild_facts()
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET work_mem = '256MB'
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    TRUNCATE alignment.handoff_fact, alignment.lead_funnel;
+
+    INSERT INTO alignment.lead_funnel (lead_id, team_id, handoff_at,
+                                       accepted_at)
+    SELECT l.lead_id, l.team_id, s.handoff_at, s.accepted_at
+    FROM (SELECT e.lead_id,
+                 pg_catalog.min(e.entered_at) FILTER (
+                     WHERE e.stage = ANY (alignment.stage_set('handoff')))
+                     AS handoff_at,
+                 pg_catalog.min(e.entered_at) FILTER (
+                     WHERE e.stage = ANY (alignment.stage_set('accepted')))
+                     AS accepted_at
+          FROM alignment.stage_event AS e
+          WHERE e.stage = ANY (alignment.stage_set('handoff'))
+             OR e.stage = ANY (alignment.stage_set('accepted'))
+          GROUP BY e.lead_id) AS s
+    JOIN alignment.lead AS l ON l.lead_id = s.lead_id;
+
+    -- the lead's first handoff and team from lead_funnel; the next
+    -- disposition and accepted entries, and the first sales activity, by
+    -- joining each handoff to the lead's later rows
+    INSERT INTO alignment.handoff_fact
+        (event_id, lead_id, team_id, entered_at, first_entry, accepted_at,
+         disposed_at, first_sales_activity_at, fit_score, icp_version_id,
+         gate_passed)
+    SELECT e.event_id, e.lead_id, f.team_id, e.entered_at,
+           e.entered_at = f.handoff_at,
+           n.accepted_at, n.disposed_at, a.first_at,
+           e.fit_score, e.icp_version_id, e.gate_passed
+    FROM alignment.stage_event AS e
+    JOIN alignment.lead_funnel AS f ON f.lead_id = e.lead_id
+    LEFT JOIN (
+        SELECT h.event_id,
+               pg_catalog.min(d.entered_at) FILTER (
+                   WHERE d.stage = ANY (alignment.stage_set('accepted')))
+                   AS accepted_at,
+               pg_catalog.min(d.entered_at) AS disposed_at
+        FROM alignment.stage_event AS h
+        JOIN alignment.stage_event AS d
+            ON d.lead_id = h.lead_id
+           AND d.stage = ANY (alignment.stage_set('disposition'))
+           AND d.entered_at >= h.entered_at
+        WHERE h.stage = ANY (alignment.stage_set('handoff'))
+        GROUP BY h.event_id) AS n ON n.event_id = e.event_id
+    LEFT JOIN (
+        SELECT h.event_id, pg_catalog.min(v.occurred_at) AS first_at
+        FROM alignment.stage_event AS h
+        JOIN alignment.activity AS v
+            ON v.lead_id = h.lead_id
+           AND v.side = 'sales'
+           AND v.occurred_at >= h.entered_at
+        WHERE h.stage = ANY (alignment.stage_set('handoff'))
+        GROUP BY h.event_id) AS a ON a.event_id = e.event_id
+    WHERE e.stage = ANY (alignment.stage_set('handoff'));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+COMMENT ON FUNCTION alignment.rebuild_facts() IS
+'Recomputes every stored funnel fact (alignment.handoff_fact, alignment.lead_funnel) from the data; returns the number of handoff entries. Empties them first (TRUNCATE: readers wait until it commits). Runs by itself when alignment.stage changes or an input table is truncated; call it after a bulk load that ran with the triggers stage_event_facts_*, activity_facts_* and lead_facts_* disabled.';
+
+-- The triggers -------------------------------------------------------------
+
+-- The leads of the rows a statement inserted, updated (old and new lead)
+-- or deleted; for activities only sales ones count, for leads only those
+-- that have stage events.
+CREATE FUNCTION alignment.refresh_facts_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' OR TG_TABLE_NAME = 'stage' THEN
+        PERFORM alignment.rebuild_facts();
+    ELSIF TG_TABLE_NAME = 'activity' THEN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            PERFORM alignment.refresh_facts(ARRAY(
+                SELECT DISTINCT n.lead_id FROM new_rows AS n
+                WHERE n.side = 'sales'));
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            PERFORM alignment.refresh_facts(ARRAY(
+                SELECT DISTINCT o.lead_id FROM old_rows AS o
+                WHERE o.side = 'sales'));
+        END IF;
+    ELSIF TG_TABLE_NAME = 'lead' AND TG_OP = 'INSERT' THEN
+        -- new leads have no events unless they were loaded before the lead
+        -- (pg_restore loads the tables in any order)
+        PERFORM alignment.refresh_facts(ARRAY(
+            SELECT n.lead_id FROM new_rows AS n
+            WHERE EXISTS (SELECT FROM alignment.stage_event AS e
+                          WHERE e.lead_id = n.lead_id)));
+    ELSIF TG_TABLE_NAME = 'lead' THEN
+        -- a new team; a new lead_id reaches stage_event and activity by
+        -- ON UPDATE CASCADE, whose own triggers recompute both leads
+        PERFORM alignment.refresh_facts(ARRAY(
+            SELECT n.lead_id
+            FROM new_rows AS n
+            JOIN old_rows AS o ON o.lead_id = n.lead_id
+            WHERE n.team_id IS DISTINCT FROM o.team_id));
+    ELSE
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            PERFORM alignment.refresh_facts(ARRAY(
+                SELECT DISTINCT n.lead_id FROM new_rows AS n));
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            PERFORM alignment.refresh_facts(ARRAY(
+                SELECT DISTINCT o.lead_id FROM old_rows AS o));
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION alignment.refresh_facts_trigger() IS
+'Trigger function: recomputes the stored funnel facts of the leads whose stage events, sales activities or team a statement changed (alignment.refresh_facts), or all of them when alignment.stage changed or a table was truncated (alignment.rebuild_facts).';
+
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT *
+        FROM (VALUES ('stage_event', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('stage_event', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                     ('stage_event', 'DELETE', 'OLD TABLE AS old_rows'),
+                     ('activity', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('activity', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                     ('activity', 'DELETE', 'OLD TABLE AS old_rows'),
+                     ('lead', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('lead', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'))
+            AS v (tab, op, tables)
+    LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %I AFTER %s ON alignment.%I REFERENCING %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION '
+            'alignment.refresh_facts_trigger()',
+            t.tab || '_facts_' || pg_catalog.lower(t.op), t.op, t.tab,
+            t.tables);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON TRIGGER %I ON alignment.%I IS %L',
+            t.tab || '_facts_' || pg_catalog.lower(t.op), t.tab,
+            'Keeps alignment.handoff_fact and alignment.lead_funnel up to date for the leads the statement touched.');
+    END LOOP;
+END
+$$;
+
+CREATE TRIGGER stage_event_facts_truncate
+    AFTER TRUNCATE ON alignment.stage_event
+    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
+COMMENT ON TRIGGER stage_event_facts_truncate ON alignment.stage_event IS
+'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.';
+CREATE TRIGGER activity_facts_truncate
+    AFTER TRUNCATE ON alignment.activity
+    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
+COMMENT ON TRIGGER activity_facts_truncate ON alignment.activity IS
+'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.';
+CREATE TRIGGER stage_facts
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alignment.stage
+    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
+COMMENT ON TRIGGER stage_facts ON alignment.stage IS
+'Rebuilds alignment.handoff_fact and alignment.lead_funnel: the stage table decides which stages are the handoff, accepted and disposition sets.';
