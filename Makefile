@@ -21,6 +21,8 @@ DATA_built = $(shell scripts/build-sql.sh --list)
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=.
+ISOLATION = facts_concurrency
+ISOLATION_OPTS = --inputdir=.
 
 PG_CFLAGS = -Wall -Wextra -Werror
 

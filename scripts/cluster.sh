@@ -179,12 +179,19 @@ test_all() {
         die "../shared/data is missing: the tests read the real data there"
 
     local rc_regress=0 rc_tap=0 out
-    echo "== pg_regress"
+    echo "== pg_regress and pg_isolation_regress"
     out=$(mktemp)
-    make -s installcheck 2>&1 | tee "$out" || rc_regress=$?
+    # The regression tests and the isolation tests by two makes: in one
+    # "make installcheck" a failing pg_regress stops make before the
+    # isolation tests run, and they would go uncounted.
+    make -s installcheck ISOLATION= 2>&1 | tee "$out" || rc_regress=$?
+    make -s installcheck REGRESS= 2>&1 | tee -a "$out" || rc_regress=$?
     grep -q 'tests passed' "$out" || rc_regress=1
-    [ -f regression.diffs ] && [ $rc_regress -ne 0 ] &&
-        head -200 regression.diffs
+    if [ $rc_regress -ne 0 ]; then
+        [ -f regression.diffs ] && head -200 regression.diffs
+        [ -f output_iso/regression.diffs ] &&
+            head -200 output_iso/regression.diffs
+    fi
     local regress_total regress_failed
     regress_total=$(grep -cE '^(ok|not ok) ' "$out" || true)
     regress_failed=$(grep -cE '^not ok ' "$out" || true)

@@ -20,7 +20,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION alignment;
 DROP EXTENSION alignment;
 CREATE EXTENSION alignment VERSION '0.1.0';
-ALTER EXTENSION alignment UPDATE TO '0.2.0';
+ALTER EXTENSION alignment UPDATE;
 SELECT has_table_privilege('alignment_reader', 'alignment.mql_conversion',
                            'SELECT') AS reader_reads,
        has_table_privilege('alignment_reader', 'alignment.lead', 'INSERT')

@@ -1,7 +1,8 @@
 -- upgrade: install release 0.1.0, build user objects on it, update to
--- 0.2.0 and check that they survive with the same results, that the new
--- objects work, and that the update leaves the same extension as a fresh
--- 0.2.0 install. All in one transaction, rolled back at the end, so the
+-- the current release (through every update script: 0.2.0, then 0.3.0)
+-- and check that they survive with the same results, that the new objects
+-- work, and that the update leaves the same extension as a fresh
+-- install. All in one transaction, rolled back at the end, so the
 -- database keeps the extension as the other tests left it.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS alignment;
@@ -81,6 +82,16 @@ INSERT INTO alignment.stage_event (lead_id, stage, entered_at) VALUES
     ('a2', 'mql', '2024-01-03 00:00+00'),
     ('b1', 'mql', '2024-01-10 00:00+00'),
     ('b1', 'sql', '2024-02-20 00:00+00');
+-- Two won deals without a persona (the matrix's persona mix ignores them):
+-- w1's lead a1 was touched by a campaign before its creation (attributed),
+-- w2's lead a2 only by a touch naming nothing (no touch).
+INSERT INTO alignment.touch (lead_id, campaign, channel, touched_at) VALUES
+    ('a1', 'spring', NULL, '2024-01-02 00:00+00'),
+    ('a2', NULL, NULL, '2024-01-02 00:00+00');
+INSERT INTO alignment.deal (deal_id, lead_id, team_id, amount, currency,
+                            status, created_at, closed_at) VALUES
+    ('w1', 'a1', 'default', 100, 'USD', 'won', '2024-01-05', '2024-01-20'),
+    ('w2', 'a2', 'default', 50, 'USD', 'won', '2024-01-05', '2024-01-25');
 
 -- User objects on 0.1.0: a view calling the conversion aggregate (and its
 -- result type), a function calling icp_score, a view over the matrix and a
@@ -105,6 +116,10 @@ FROM alignment.alignment_matrix;
 CREATE MATERIALIZED VIEW public.upgrade_monthly AS
 SELECT period_start, team_id, all_teams, cohort, decided, converted, rate
 FROM alignment.mql_conversion;
+CREATE VIEW public.upgrade_attribution AS
+SELECT period_start, team_id, all_teams, won_deals, attributed_deals,
+       no_touch_deals, accuracy
+FROM alignment.pipeline_attribution;
 
 -- Their results on 0.1.0. default: decided 2, converted 1, rate 0.5
 -- (Wilson 0.0945 to 0.9055); east: decided 1, converted 0, rate 0; all
@@ -112,6 +127,8 @@ FROM alignment.mql_conversion;
 -- 0) and no won deal with a persona: persona agreement 0; no gate, no
 -- SLA: both 0; so clarity at most (0 + 0 + 1/2 + 1) / 4 = .375 (default):
 -- cell 1. February: only b1's late sql entry, no mql entry: no cell.
+-- Attribution, January, default and all teams: 2 won deals, 1 attributed,
+-- 1 without a touch, accuracy 100 / 150.
 CREATE TEMP TABLE result_010 AS
 SELECT 'cohort' AS source, pg_catalog.to_jsonb(c) AS value
 FROM public.upgrade_cohort AS c
@@ -122,10 +139,12 @@ FROM (SELECT l.lead_id, public.upgrade_fit(l.attributes) AS fit
 UNION ALL
 SELECT 'cells', pg_catalog.to_jsonb(m) FROM public.upgrade_cells AS m
 UNION ALL
-SELECT 'monthly', pg_catalog.to_jsonb(m) FROM public.upgrade_monthly AS m;
+SELECT 'monthly', pg_catalog.to_jsonb(m) FROM public.upgrade_monthly AS m
+UNION ALL
+SELECT 'attribution', pg_catalog.to_jsonb(a) FROM public.upgrade_attribution AS a;
 SELECT source, value FROM result_010 ORDER BY source, value::text;
 
-ALTER EXTENSION alignment UPDATE TO '0.2.0';
+ALTER EXTENSION alignment UPDATE;
 SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'alignment';
 
 -- The user objects are still there and give the same results (rows in one
@@ -136,7 +155,9 @@ SELECT pg_catalog.to_regclass('public.upgrade_cohort') IS NOT NULL AS cohort,
            AS fit,
        pg_catalog.to_regclass('public.upgrade_cells') IS NOT NULL AS cells,
        pg_catalog.to_regclass('public.upgrade_monthly') IS NOT NULL
-           AS monthly;
+           AS monthly,
+       pg_catalog.to_regclass('public.upgrade_attribution') IS NOT NULL
+           AS attribution;
 CREATE FUNCTION pg_temp.results_now()
 RETURNS TABLE (source text, value jsonb)
 LANGUAGE sql AS $$
@@ -149,6 +170,8 @@ UNION ALL
 SELECT 'cells', pg_catalog.to_jsonb(m) FROM public.upgrade_cells AS m
 UNION ALL
 SELECT 'monthly', pg_catalog.to_jsonb(m) FROM public.upgrade_monthly AS m
+UNION ALL
+SELECT 'attribution', pg_catalog.to_jsonb(a) FROM public.upgrade_attribution AS a
 $$;
 SELECT * FROM ((TABLE result_010
                 EXCEPT ALL SELECT * FROM pg_temp.results_now())
@@ -167,8 +190,16 @@ SELECT object FROM catalog_010
 EXCEPT
 SELECT object FROM pg_temp.extension_catalog();
 
--- The new objects work on the data that was there: the snapshots fill and
--- hold what the user's materialized view holds.
+-- The new objects work on the data that was there: the update stored the
+-- facts of the leads and deals already loaded (as many handoff facts as mql
+-- entries, a deal fact per deal), and the snapshots fill and hold what the
+-- user's materialized view holds.
+SELECT (SELECT count(*) FROM alignment.handoff_fact)
+     = (SELECT count(*) FROM alignment.stage_event WHERE stage = 'mql')
+           AS handoff_facts,
+       (SELECT count(*) FROM alignment.deal_fact)
+     = (SELECT count(*) FROM alignment.deal) AS deal_facts,
+       (SELECT count(*) FROM alignment.deal) AS deals;
 SELECT * FROM alignment.refresh();
 SELECT s.period_start, s.team_id, s.cohort, s.decided, s.converted, s.rate
 FROM alignment.snapshot_mql_conversion AS s
@@ -181,7 +212,7 @@ ORDER BY all_teams, team_id, period_start;
 SELECT alignment.refresh_job_name(pg_catalog.current_database())
     = 'alignment-refresh-' || pg_catalog.current_database() AS job_name;
 
--- A fresh 0.2.0 install (base script, then the same update) has the same
+-- A fresh install (base script, then the same updates) has the same
 -- members, with the same definitions, privileges and descriptions: rows
 -- in one catalog and not in the other, none.
 CREATE TEMP TABLE catalog_upgraded AS

@@ -87,73 +87,80 @@ FROM alignment.stage_event AS e
 JOIN alignment.lead AS l ON l.lead_id = e.lead_id
 WHERE e.entered_at <= alignment.as_of();
 
--- The handoff entries come from handoff_fact (06_facts.sql), where the
--- rest of each lead's history is stored with them; the stored times are
--- the first at or after the entry, kept here only when they are at most
--- as_of. The team is the fact's (the lead's, kept in step by a trigger);
--- the lead is joined for the persona only, and left out when no column of
--- it is read.
 CREATE OR REPLACE VIEW alignment.handoff_entry AS
 SELECT
     h.event_id,
-    h.lead_id COLLATE pg_catalog."default" AS lead_id,
+    h.lead_id,
     h.team_id,
-    l.persona,
+    h.persona,
     h.entered_at,
-    alignment.period_start(h.entered_at) AS period_start,
-    alignment.period_end(h.entered_at) AS period_end,
-    h.first_entry,
-    CASE WHEN h.accepted_at <= alignment.as_of() THEN h.accepted_at END
-        AS accepted_at,
-    CASE WHEN h.disposed_at <= alignment.as_of() THEN h.disposed_at END
-        AS disposed_at,
+    h.period_start,
+    h.period_end,
+    h.first_handoff AS first_entry,
+    h.next_accepted_at AS accepted_at,
+    h.next_disposition_at AS disposed_at,
     h.fit_score,
     h.icp_version_id,
     v.fit_threshold,
     h.fit_score >= v.fit_threshold AS meets_fit_threshold,
     h.gate_passed,
     sla.follow_up_hours AS sla_hours,
-    x.sla_deadline,
-    x.first_sales_activity_at,
-    pg_catalog.date_part('epoch', x.first_sales_activity_at - h.entered_at)
+    d.sla_deadline,
+    r.first_sales_activity_at,
+    pg_catalog.date_part('epoch', r.first_sales_activity_at - h.entered_at)
         / 3600 AS response_hours,
-    x.sla_deadline IS NOT NULL
-        AND (x.first_sales_activity_at IS NOT NULL
-             OR x.sla_deadline <= alignment.as_of()) AS follow_up_due,
-    CASE WHEN x.sla_deadline IS NOT NULL
-              AND (x.first_sales_activity_at IS NOT NULL
-                   OR x.sla_deadline <= alignment.as_of())
-        THEN COALESCE(x.first_sales_activity_at <= x.sla_deadline, false)
+    d.sla_deadline IS NOT NULL
+        AND (r.first_sales_activity_at IS NOT NULL
+             OR d.sla_deadline <= alignment.as_of()) AS follow_up_due,
+    CASE WHEN d.sla_deadline IS NOT NULL
+              AND (r.first_sales_activity_at IS NOT NULL
+                   OR d.sla_deadline <= alignment.as_of())
+        THEN COALESCE(r.first_sales_activity_at <= d.sla_deadline, false)
     END AS within_sla
-FROM alignment.handoff_fact AS h
-LEFT JOIN alignment.lead AS l ON l.lead_id = h.lead_id
+FROM alignment.lifecycle_entry AS h
 LEFT JOIN alignment.icp_version AS v ON v.icp_version_id = h.icp_version_id
 LEFT JOIN alignment.sla AS sla ON sla.team_id = h.team_id
+-- LEFT JOIN LATERAL of an aggregate: left out when no column of it is read
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.min(act.occurred_at) AS first_sales_activity_at
+    FROM alignment.activity AS act
+    WHERE act.lead_id = h.lead_id
+      AND act.side = 'sales'
+      AND act.occurred_at >= h.entered_at
+      AND act.occurred_at <= alignment.as_of()
+) AS r ON true
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN h.first_sales_activity_at <= alignment.as_of()
-               THEN h.first_sales_activity_at END
-               AS first_sales_activity_at,
-           h.entered_at
+    SELECT h.entered_at
            + pg_catalog.make_interval(
                  secs => CAST(sla.follow_up_hours * 3600
                               AS double precision)) AS sla_deadline
-) AS x
-WHERE h.entered_at <= alignment.as_of();
+) AS d
+WHERE h.is_handoff;
 
 -- Each lead's first entry into sql-or-later, and whether an mql entry came
 -- at or before it: the skipped handoffs of mql_conversion and the handoff
--- discipline of the matrix. One row per lead, from lead_funnel
--- (06_facts.sql).
+-- discipline of the matrix. One row per lead, from the events of the
+-- sql-or-later stages only, each lead's first mql entry joined to it.
 CREATE VIEW alignment.first_accepted_entry AS
 SELECT
-    f.lead_id COLLATE pg_catalog."default" AS lead_id,
-    f.team_id,
-    f.accepted_at AS entered_at,
-    alignment.period_start(f.accepted_at) AS period_start,
-    alignment.period_end(f.accepted_at) AS period_end,
-    COALESCE(f.handoff_at <= f.accepted_at, false) AS through_handoff
-FROM alignment.lead_funnel AS f
-WHERE f.accepted_at <= alignment.as_of();
+    a.lead_id,
+    l.team_id,
+    a.entered_at,
+    alignment.period_start(a.entered_at) AS period_start,
+    alignment.period_end(a.entered_at) AS period_end,
+    COALESCE(h.entered_at <= a.entered_at, false) AS through_handoff
+FROM (SELECT s.lead_id, pg_catalog.min(s.entered_at) AS entered_at
+      FROM alignment.stage_event AS s
+      WHERE s.stage = ANY (alignment.stage_set('accepted'))
+        AND s.entered_at <= alignment.as_of()
+      GROUP BY s.lead_id) AS a
+JOIN alignment.lead AS l ON l.lead_id = a.lead_id
+-- the lead's first mql entry: one at or before a means "through mql"
+LEFT JOIN (SELECT m.lead_id, pg_catalog.min(m.entered_at) AS entered_at
+           FROM alignment.stage_event AS m
+           WHERE m.stage = ANY (alignment.stage_set('handoff'))
+             AND m.entered_at <= alignment.as_of()
+           GROUP BY m.lead_id) AS h ON h.lead_id = a.lead_id;
 
 COMMENT ON VIEW alignment.first_accepted_entry IS
 'One row per lead that entered sql-or-later up to as_of: its first such entry, and whether it came through the handoff (an mql entry at or before it). Drill-down for the skipped handoffs of mql_conversion and the handoff discipline of the matrix.';
@@ -202,11 +209,28 @@ FROM (
             AS skipped_handoff
     FROM (
         -- the cohorts: each lead's first mql entry, and its first entry
-        -- into sql-or-later at or after it
-        SELECT h.period_start, h.period_end, h.team_id, h.entered_at,
-               h.accepted_at AS next_accepted_at, true AS in_cohort
-        FROM alignment.handoff_entry AS h
-        WHERE h.first_entry
+        -- into sql-or-later at or after it (one join of the two sets of
+        -- events by lead, not one lookup per lead)
+        SELECT alignment.period_start(c.mql_at) AS period_start,
+               alignment.period_end(c.mql_at) AS period_end,
+               l.team_id,
+               c.mql_at AS entered_at,
+               c.accepted_at AS next_accepted_at,
+               true AS in_cohort
+        FROM (SELECT m.lead_id, m.mql_at,
+                     pg_catalog.min(n.entered_at) AS accepted_at
+              FROM (SELECT f.lead_id, pg_catalog.min(f.entered_at) AS mql_at
+                    FROM alignment.stage_event AS f
+                    WHERE f.stage = ANY (alignment.stage_set('handoff'))
+                      AND f.entered_at <= alignment.as_of()
+                    GROUP BY f.lead_id) AS m
+              LEFT JOIN alignment.stage_event AS n
+                  ON n.lead_id = m.lead_id
+                 AND n.stage = ANY (alignment.stage_set('accepted'))
+                 AND n.entered_at >= m.mql_at
+                 AND n.entered_at <= alignment.as_of()
+              GROUP BY m.lead_id, m.mql_at) AS c
+        JOIN alignment.lead AS l ON l.lead_id = c.lead_id
         UNION ALL
         -- the skipped handoffs
         SELECT s.period_start, s.period_end, s.team_id, NULL, NULL, false
@@ -483,6 +507,3 @@ CROSS JOIN LATERAL (SELECT alignment.matrix_cell(i.persona_agreement,
                                                  i.lifecycle_clarity) AS cell)
     AS m;
 
-
--- The facts of the data already loaded (an update from 0.1.0).
-SELECT alignment.rebuild_facts();

@@ -270,10 +270,6 @@ BEGIN
              'EXISTS (SELECT FROM alignment.lead AS l '
              'WHERE l.lead_id = activity.lead_id)',
              'the activities on the leads it sees'),
-            ('handoff_fact', true,
-             mine, 'the handoff facts of its teams'),
-            ('lead_funnel', true,
-             mine, 'the funnel facts of its teams'' leads'),
             ('touch', true,
              'lead_id IN (SELECT l.lead_id FROM alignment.lead AS l)',
              'the marketing touches of the leads it sees'),
@@ -405,9 +401,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     alignment.icp_version, alignment.stage_event, alignment.activity,
     alignment.touch, alignment.deal, alignment.fx_rate, alignment.sla
     TO alignment_loader;
--- the stored facts are written by the extension's triggers only
-GRANT SELECT ON alignment.handoff_fact, alignment.lead_funnel
-    TO alignment_loader;
 DO $$
 DECLARE
     r name;
@@ -448,14 +441,13 @@ BEGIN
     FOR f IN
         SELECT p.oid::pg_catalog.regprocedure AS fn,
                p.proname IN ('load_olist', 'load_maven', 'upsert_deals',
-                             'rescore_handoffs', 'icp_propose', 'icp_approve',
-                             'refresh_facts', 'rebuild_facts')
+                             'rescore_handoffs', 'icp_propose', 'icp_approve')
                    AS loads
         FROM pg_catalog.pg_proc AS p
         WHERE p.pronamespace = CAST('alignment' AS pg_catalog.regnamespace)
           AND p.proname IN ('load_olist', 'load_maven', 'upsert_deals',
                             'rescore_handoffs', 'icp_propose', 'icp_approve',
-                            'refresh_facts', 'rebuild_facts', 'refresh', 'schedule_refresh',
+                            'refresh', 'schedule_refresh',
                             'unschedule_refresh', 'run_in_cron_database',
                             'enable_team_security', 'disable_team_security')
         ORDER BY 1

@@ -1,5 +1,6 @@
--- src/sql/0.2.0/06_facts.sql: each lead's funnel history, kept up to date
--- as the data changes.
+-- src/sql/0.3.0/05_facts.sql: the stored funnel facts, kept up to date as
+-- the data changes: each lead's handoff history, and what attribution
+-- needs of each deal.
 --
 -- Every metric of a handoff needs more than the handoff's own row: whether
 -- it was the lead's first, the lead's next entry into sql-or-later and into
@@ -13,7 +14,9 @@
 --                 lead's team and the first later accepted, disposition and
 --                 sales-activity times;
 --   lead_funnel   one row per lead that entered the handoff stage or
---                 sql-or-later: its first entry into each.
+--                 sql-or-later: its first entry into each;
+--   deal_fact     one row per deal: the first attributable touch of its
+--                 lead and of its account's leads (see below).
 --
 -- The stored times are not cut at as_of: they are the earliest times at or
 -- after the entry, so "the first one up to as_of" is the stored time when
@@ -27,12 +30,26 @@
 -- can disable the triggers and call alignment.rebuild_facts() once at the
 -- end instead.
 --
--- Concurrent loads: the recomputation of a lead first updates its
--- lead_funnel row, so a second transaction recomputing the same lead waits
--- for the first to commit (READ COMMITTED: it then recomputes from data
--- that includes the first's rows) or fails with a serialization error
--- (REPEATABLE READ and SERIALIZABLE: retry it), instead of storing facts
--- that miss the other transaction's rows.
+-- Concurrent loads: every recomputation (of lead facts, of deal facts, or
+-- all of them) first updates the one row of alignment.fact_lock, so they
+-- take turns. A second transaction waits there until the first commits;
+-- in READ COMMITTED its next statements then see the first's rows, and in
+-- REPEATABLE READ or SERIALIZABLE the update fails with a serialization
+-- error (retry the transaction) instead of computing facts from a snapshot
+-- that misses the other transaction's rows. One row for everything rather
+-- than a row per lead: a deal's facts depend on every lead of its account,
+-- a lead's row may not exist yet, and two transactions that each wait for
+-- a row the other holds would deadlock.
+
+CREATE TABLE alignment.fact_lock (
+    only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    refreshes  bigint NOT NULL DEFAULT 0
+);
+INSERT INTO alignment.fact_lock DEFAULT VALUES;
+COMMENT ON TABLE alignment.fact_lock IS
+'Maintained by the extension: its one row is updated by every recomputation of the stored facts (alignment.handoff_fact, lead_funnel, deal_fact), so that two never run at once. Do not write it.';
+COMMENT ON COLUMN alignment.fact_lock.only_row IS 'Always true: the table has one row.';
+COMMENT ON COLUMN alignment.fact_lock.refreshes IS 'How many recomputations of stored facts have run.';
 
 -- lead_id is compared byte by byte ("C"): the keys are only ever matched
 -- for equality, which is the same in every deterministic collation, and
@@ -92,38 +109,28 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Claim the leads (in key order, so two loads cannot deadlock on them).
-    -- The statements after this one see what a transaction that held the
-    -- claim before committed.
-    INSERT INTO alignment.lead_funnel AS f (lead_id)
-    SELECT DISTINCT k.lead_id
-    FROM pg_catalog.unnest(leads) AS k (lead_id)
-    WHERE k.lead_id IS NOT NULL
-    ORDER BY k.lead_id
-    ON CONFLICT (lead_id) DO UPDATE SET team_id = f.team_id;
+    -- One recomputation at a time (see fact_lock above); the statements
+    -- after this one see what a transaction that held it committed.
+    UPDATE alignment.fact_lock SET refreshes = refreshes + 1;
 
-    UPDATE alignment.lead_funnel AS f
-    SET team_id = l.team_id,
-        handoff_at = (
-            SELECT pg_catalog.min(e.entered_at)
-            FROM alignment.stage_event AS e
-            WHERE e.lead_id = f.lead_id
-              AND e.stage = ANY (alignment.stage_set('handoff'))),
-        accepted_at = (
-            SELECT pg_catalog.min(e.entered_at)
-            FROM alignment.stage_event AS e
-            WHERE e.lead_id = f.lead_id
-              AND e.stage = ANY (alignment.stage_set('accepted')))
-    FROM alignment.lead AS l
-    WHERE f.lead_id = ANY (leads)
-      AND l.lead_id = f.lead_id;
-
-    -- gone leads, and leads with neither entry
     DELETE FROM alignment.lead_funnel AS f
-    WHERE f.lead_id = ANY (leads)
-      AND (f.handoff_at IS NULL AND f.accepted_at IS NULL
-           OR NOT EXISTS (SELECT FROM alignment.lead AS l
-                          WHERE l.lead_id = f.lead_id));
+    WHERE f.lead_id = ANY (leads);
+
+    INSERT INTO alignment.lead_funnel (lead_id, team_id, handoff_at,
+                                       accepted_at)
+    SELECT l.lead_id, l.team_id, s.handoff_at, s.accepted_at
+    FROM alignment.lead AS l
+    CROSS JOIN LATERAL (
+        SELECT pg_catalog.min(e.entered_at) FILTER (
+                   WHERE e.stage = ANY (alignment.stage_set('handoff')))
+                   AS handoff_at,
+               pg_catalog.min(e.entered_at) FILTER (
+                   WHERE e.stage = ANY (alignment.stage_set('accepted')))
+                   AS accepted_at
+        FROM alignment.stage_event AS e
+        WHERE e.lead_id = l.lead_id) AS s
+    WHERE l.lead_id = ANY (leads)
+      AND (s.handoff_at IS NOT NULL OR s.accepted_at IS NOT NULL);
 
     DELETE FROM alignment.handoff_fact AS h
     WHERE h.lead_id = ANY (leads);
@@ -182,7 +189,9 @@ AS $$
 DECLARE
     n bigint;
 BEGIN
-    TRUNCATE alignment.handoff_fact, alignment.lead_funnel;
+    -- after any recomputation under way (fact_lock)
+    UPDATE alignment.fact_lock SET refreshes = refreshes + 1;
+    TRUNCATE alignment.handoff_fact, alignment.lead_funnel, alignment.deal_fact;
 
     INSERT INTO alignment.lead_funnel (lead_id, team_id, handoff_at,
                                        accepted_at)
@@ -237,11 +246,35 @@ BEGIN
         GROUP BY h.event_id) AS a ON a.event_id = e.event_id
     WHERE e.stage = ANY (alignment.stage_set('handoff'));
     GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- the first attributable touch of every lead, then of every account,
+    -- each in one pass, joined to the deals
+    INSERT INTO alignment.deal_fact
+        (deal_id, team_id, lead_touch_at, account_touch_at, account_has_lead)
+    WITH lead_touch AS (
+        SELECT t.lead_id, pg_catalog.min(t.touched_at) AS first_at
+        FROM alignment.touch AS t
+        WHERE pg_catalog.btrim(t.campaign) <> ''
+           OR pg_catalog.btrim(t.channel) <> ''
+        GROUP BY t.lead_id
+    ),
+    account_touch AS (
+        SELECT l.account_id, pg_catalog.min(lt.first_at) AS first_at
+        FROM alignment.lead AS l
+        LEFT JOIN lead_touch AS lt ON lt.lead_id = l.lead_id
+        WHERE l.account_id IS NOT NULL
+        GROUP BY l.account_id
+    )
+    SELECT d.deal_id, d.team_id, lt.first_at, a.first_at,
+           a.account_id IS NOT NULL
+    FROM alignment.deal AS d
+    LEFT JOIN lead_touch AS lt ON lt.lead_id = d.lead_id
+    LEFT JOIN account_touch AS a ON a.account_id = d.account_id;
     RETURN n;
 END;
 $$;
 COMMENT ON FUNCTION alignment.rebuild_facts() IS
-'Recomputes every stored funnel fact (alignment.handoff_fact, alignment.lead_funnel) from the data; returns the number of handoff entries. Empties them first (TRUNCATE: readers wait until it commits). Runs by itself when alignment.stage changes or an input table is truncated; call it after a bulk load that ran with the triggers stage_event_facts_*, activity_facts_* and lead_facts_* disabled.';
+'Recomputes every stored funnel fact (alignment.handoff_fact, alignment.lead_funnel, alignment.deal_fact) from the data; returns the number of handoff entries. Empties them first (TRUNCATE: readers wait until it commits). Runs by itself when alignment.stage changes or an input table is truncated; call it after a bulk load that ran with the triggers *_facts_* of stage_event, activity, lead, touch and deal disabled.';
 
 -- The triggers -------------------------------------------------------------
 
@@ -257,12 +290,16 @@ BEGIN
     IF TG_OP = 'TRUNCATE' OR TG_TABLE_NAME = 'stage' THEN
         PERFORM alignment.rebuild_facts();
     ELSIF TG_TABLE_NAME = 'activity' THEN
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF TG_OP = 'INSERT' THEN
             PERFORM alignment.refresh_facts(ARRAY(
                 SELECT DISTINCT n.lead_id FROM new_rows AS n
                 WHERE n.side = 'sales'));
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        ELSIF TG_OP = 'UPDATE' THEN
+            PERFORM alignment.refresh_facts(ARRAY(
+                SELECT n.lead_id FROM new_rows AS n WHERE n.side = 'sales'
+                UNION
+                SELECT o.lead_id FROM old_rows AS o WHERE o.side = 'sales'));
+        ELSE
             PERFORM alignment.refresh_facts(ARRAY(
                 SELECT DISTINCT o.lead_id FROM old_rows AS o
                 WHERE o.side = 'sales'));
@@ -282,15 +319,18 @@ BEGIN
             FROM new_rows AS n
             JOIN old_rows AS o ON o.lead_id = n.lead_id
             WHERE n.team_id IS DISTINCT FROM o.team_id));
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM alignment.refresh_facts(ARRAY(
+            SELECT DISTINCT n.lead_id FROM new_rows AS n));
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- the old and new leads in one call: an event moved to another
+        -- lead leaves the old one's facts in the same recomputation
+        PERFORM alignment.refresh_facts(ARRAY(
+            SELECT n.lead_id FROM new_rows AS n
+            UNION SELECT o.lead_id FROM old_rows AS o));
     ELSE
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            PERFORM alignment.refresh_facts(ARRAY(
-                SELECT DISTINCT n.lead_id FROM new_rows AS n));
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            PERFORM alignment.refresh_facts(ARRAY(
-                SELECT DISTINCT o.lead_id FROM old_rows AS o));
-        END IF;
+        PERFORM alignment.refresh_facts(ARRAY(
+            SELECT DISTINCT o.lead_id FROM old_rows AS o));
     END IF;
     RETURN NULL;
 END;
@@ -346,3 +386,199 @@ CREATE TRIGGER stage_facts
     FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
 COMMENT ON TRIGGER stage_facts ON alignment.stage IS
 'Rebuilds alignment.handoff_fact and alignment.lead_funnel: the stage table decides which stages are the handoff, accepted and disposition sets.';
+
+-- Deal facts ---------------------------------------------------------------
+--
+-- A won deal is attributed when a marketing touch (one that names a
+-- campaign or a channel) of its lead, or of any lead of its account, came
+-- at or before the deal's creation. Asking that at query time costs a few
+-- index lookups per deal into touch and lead, every time the view is read.
+-- The answer depends only on the deal's lead and account and on their
+-- leads' touches, so it is stored per deal (deal_fact): the first such
+-- touch of the deal's lead, the first of the account's leads, and whether
+-- the account has leads at all. The first touch "up to as_of" is the
+-- stored one when it is at most as_of, so as_of keeps working.
+--
+-- Statement-level triggers on deal, touch and lead recompute the facts of
+-- the deals whose lead or account a statement touched, one recomputation
+-- at a time like the lead facts (fact_lock).
+
+CREATE TABLE alignment.deal_fact (
+    deal_id          text PRIMARY KEY,
+    team_id          text NOT NULL,
+    lead_touch_at    timestamptz,
+    account_touch_at timestamptz,
+    account_has_lead boolean NOT NULL
+);
+COMMENT ON TABLE alignment.deal_fact IS
+'Maintained by the extension (triggers on deal, touch and lead; alignment.rebuild_facts()): one row per deal, with what pipeline attribution needs from the touches of its lead and of its account''s leads. Read it through alignment.won_deal_attribution, which applies as_of. Do not write it.';
+COMMENT ON COLUMN alignment.deal_fact.deal_id IS 'The deal (alignment.deal.deal_id).';
+COMMENT ON COLUMN alignment.deal_fact.team_id IS 'Team of the deal.';
+COMMENT ON COLUMN alignment.deal_fact.lead_touch_at IS 'The first marketing touch naming a campaign or a channel of the deal''s own lead, whenever it came (not cut at as_of); NULL when none.';
+COMMENT ON COLUMN alignment.deal_fact.account_touch_at IS 'The first such touch of any lead of the deal''s account, whenever it came; NULL when none.';
+COMMENT ON COLUMN alignment.deal_fact.account_has_lead IS 'Whether any lead belongs to the deal''s account.';
+
+-- The facts of the given deals and of the deals of the given leads and
+-- accounts.
+CREATE FUNCTION alignment.refresh_deal_facts(deals text[], leads text[],
+                                             accounts text[])
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(deals), 0)
+       + COALESCE(pg_catalog.cardinality(leads), 0)
+       + COALESCE(pg_catalog.cardinality(accounts), 0) = 0 THEN
+        RETURN;
+    END IF;
+
+    -- One recomputation at a time (fact_lock).
+    UPDATE alignment.fact_lock SET refreshes = refreshes + 1;
+
+    DELETE FROM alignment.deal_fact AS f
+    WHERE f.deal_id = ANY (deals)
+       OR f.deal_id IN (SELECT d.deal_id FROM alignment.deal AS d
+                        WHERE d.lead_id = ANY (leads)
+                           OR d.account_id = ANY (accounts));
+
+    INSERT INTO alignment.deal_fact
+        (deal_id, team_id, lead_touch_at, account_touch_at, account_has_lead)
+    SELECT
+        d.deal_id,
+        d.team_id,
+        (SELECT pg_catalog.min(t.touched_at)
+         FROM alignment.touch AS t
+         WHERE t.lead_id = d.lead_id
+           AND (pg_catalog.btrim(t.campaign) <> ''
+                OR pg_catalog.btrim(t.channel) <> '')),
+        (SELECT pg_catalog.min(t.touched_at)
+         FROM alignment.lead AS l
+         JOIN alignment.touch AS t ON t.lead_id = l.lead_id
+         WHERE l.account_id = d.account_id
+           AND (pg_catalog.btrim(t.campaign) <> ''
+                OR pg_catalog.btrim(t.channel) <> '')),
+        EXISTS (SELECT FROM alignment.lead AS l
+                WHERE l.account_id = d.account_id)
+    FROM alignment.deal AS d
+    WHERE d.deal_id = ANY (deals)
+       OR d.lead_id = ANY (leads)
+       OR d.account_id = ANY (accounts);
+END;
+$$;
+COMMENT ON FUNCTION alignment.refresh_deal_facts(text[], text[], text[]) IS
+'Recomputes the stored attribution facts (alignment.deal_fact) of the given deals and of every deal of the given leads and accounts. Called by the extension''s triggers; a bulk load that disabled them calls alignment.rebuild_facts() instead.';
+
+-- The deals a statement's rows reach: for deal, the deals themselves; for
+-- touch, the deals of the touched leads and of their accounts (a lead
+-- deleted with its touches is the lead trigger's); for lead, the deals of
+-- the leads whose key or account changed, and of both accounts.
+CREATE FUNCTION alignment.refresh_deal_facts_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    deals text[];
+    leads text[];
+    accounts text[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM alignment.rebuild_facts();
+        RETURN NULL;
+    END IF;
+
+    IF TG_TABLE_NAME = 'deal' THEN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            deals := ARRAY(SELECT n.deal_id FROM new_rows AS n);
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            deals := deals || ARRAY(SELECT o.deal_id FROM old_rows AS o);
+        END IF;
+    ELSIF TG_TABLE_NAME = 'touch' THEN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            leads := ARRAY(SELECT DISTINCT n.lead_id FROM new_rows AS n);
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            leads := leads
+                || ARRAY(SELECT DISTINCT o.lead_id FROM old_rows AS o);
+        END IF;
+        accounts := ARRAY(SELECT DISTINCT l.account_id
+                          FROM alignment.lead AS l
+                          WHERE l.lead_id = ANY (leads)
+                            AND l.account_id IS NOT NULL);
+    ELSIF TG_OP = 'INSERT' THEN
+        leads := ARRAY(SELECT n.lead_id FROM new_rows AS n);
+        accounts := ARRAY(SELECT DISTINCT n.account_id FROM new_rows AS n
+                          WHERE n.account_id IS NOT NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        leads := ARRAY(SELECT o.lead_id FROM old_rows AS o);
+        accounts := ARRAY(SELECT DISTINCT o.account_id FROM old_rows AS o
+                          WHERE o.account_id IS NOT NULL);
+    ELSE
+        -- an update that changed neither a key nor an account reaches no
+        -- deal: only the pairs (lead, account) found on one side count
+        WITH changed AS (
+            (SELECT n.lead_id, n.account_id FROM new_rows AS n
+             EXCEPT SELECT o.lead_id, o.account_id FROM old_rows AS o)
+            UNION
+            (SELECT o.lead_id, o.account_id FROM old_rows AS o
+             EXCEPT SELECT n.lead_id, n.account_id FROM new_rows AS n))
+        SELECT ARRAY(SELECT DISTINCT c.lead_id FROM changed AS c),
+               ARRAY(SELECT DISTINCT c.account_id FROM changed AS c
+                     WHERE c.account_id IS NOT NULL)
+        INTO leads, accounts;
+    END IF;
+
+    PERFORM alignment.refresh_deal_facts(deals, leads, accounts);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION alignment.refresh_deal_facts_trigger() IS
+'Trigger function: recomputes the stored attribution facts of the deals a statement on deal, touch or lead reached (alignment.refresh_deal_facts), or all of them after a TRUNCATE (alignment.rebuild_facts).';
+
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT *
+        FROM (VALUES ('deal', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('deal', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                     ('deal', 'DELETE', 'OLD TABLE AS old_rows'),
+                     ('touch', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('touch', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                     ('touch', 'DELETE', 'OLD TABLE AS old_rows'),
+                     ('lead', 'INSERT', 'NEW TABLE AS new_rows'),
+                     ('lead', 'UPDATE',
+                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                     ('lead', 'DELETE', 'OLD TABLE AS old_rows'))
+            AS v (tab, op, tables)
+    LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %I AFTER %s ON alignment.%I REFERENCING %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION '
+            'alignment.refresh_deal_facts_trigger()',
+            t.tab || '_deal_facts_' || pg_catalog.lower(t.op), t.op, t.tab,
+            t.tables);
+        EXECUTE pg_catalog.format(
+            'COMMENT ON TRIGGER %I ON alignment.%I IS %L',
+            t.tab || '_deal_facts_' || pg_catalog.lower(t.op), t.tab,
+            'Keeps alignment.deal_fact up to date for the deals the statement reached.');
+    END LOOP;
+END
+$$;
+
+CREATE TRIGGER deal_deal_facts_truncate
+    AFTER TRUNCATE ON alignment.deal
+    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_deal_facts_trigger();
+COMMENT ON TRIGGER deal_deal_facts_truncate ON alignment.deal IS
+'Rebuilds alignment.deal_fact after a TRUNCATE.';
+CREATE TRIGGER touch_deal_facts_truncate
+    AFTER TRUNCATE ON alignment.touch
+    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_deal_facts_trigger();
+COMMENT ON TRIGGER touch_deal_facts_truncate ON alignment.touch IS
+'Rebuilds alignment.deal_fact after a TRUNCATE.';
