@@ -228,16 +228,22 @@ BEGIN
 END
 $$;
 
--- The stored funnel facts (handoff_fact, lead_funnel) are built once at the
--- end, by joins over all the rows (alignment.rebuild_facts()), instead of
--- by the triggers of each insert, which look every lead up again; the
--- finish step turns the triggers back on.
+-- The stored facts (handoff_fact, lead_funnel, deal_fact) are built once
+-- at the end, by joins over all the rows (alignment.rebuild_facts()),
+-- instead of by the triggers of each insert, which look every lead up
+-- again; the finish step turns the triggers back on.
 ALTER TABLE alignment.stage_event
     DISABLE TRIGGER stage_event_facts_insert;
 ALTER TABLE alignment.activity
     DISABLE TRIGGER activity_facts_insert;
 ALTER TABLE alignment.lead
     DISABLE TRIGGER lead_facts_insert;
+ALTER TABLE alignment.lead
+    DISABLE TRIGGER lead_deal_facts_insert;
+ALTER TABLE alignment.touch
+    DISABLE TRIGGER touch_deal_facts_insert;
+ALTER TABLE alignment.deal
+    DISABLE TRIGGER deal_deal_facts_insert;
 
 -- Uniform double in [0, 1) from (seed, n, salt): the top 53 bits of a
 -- seeded 64-bit hash. Inlined by the planner (one SQL expression).
@@ -830,7 +836,7 @@ ANALYZE alignment.team, alignment.sla, alignment.stage, alignment.icp_version,
     alignment.stage_event, alignment.touch, alignment.activity,
     alignment.deal;
 
--- The stored funnel facts, by one rebuild over all the rows (planned from
+-- The stored facts, by one rebuild over all the rows (planned from
 -- the statistics just gathered), and the triggers back on.
 \echo generate: funnel facts
 SELECT alignment.rebuild_facts() AS gen_handoff_facts \gset
@@ -840,7 +846,13 @@ ALTER TABLE alignment.activity
     ENABLE TRIGGER activity_facts_insert;
 ALTER TABLE alignment.lead
     ENABLE TRIGGER lead_facts_insert;
-ANALYZE alignment.lead_funnel, alignment.handoff_fact;
+ALTER TABLE alignment.lead
+    ENABLE TRIGGER lead_deal_facts_insert;
+ALTER TABLE alignment.touch
+    ENABLE TRIGGER touch_deal_facts_insert;
+ALTER TABLE alignment.deal
+    ENABLE TRIGGER deal_deal_facts_insert;
+ANALYZE alignment.lead_funnel, alignment.handoff_fact, alignment.deal_fact;
 
 DROP SCHEMA alignment_generate CASCADE;
 
