@@ -8,7 +8,7 @@
 # cores, at most 4), each in a session and transaction of its own, all at
 # once; then the indexes and keys back (one session per job, each with its
 # own tables), the foreign keys added NOT VALID, validated (one session per
-# job again), and finish (identities, statistics, the stored funnel facts).
+# job again), and finish (identities, statistics, the stored facts).
 # The rows are the same whatever the number of jobs. DB must be a new
 # database with the extension (its lead table empty). Unlike
 # "psql -1 -f bench/generate.sql", the steps are separate transactions:
@@ -94,4 +94,4 @@ run_jobs index ||
 step fk -v step=fk && run_jobs validate ||
     die "the foreign keys failed; $db holds the data without some of them: drop it"
 step finish -v step=finish ||
-    die "finishing failed (statistics, funnel facts); drop $db"
+    die "finishing failed (statistics, stored facts); drop $db"

@@ -838,7 +838,7 @@ ANALYZE alignment.team, alignment.sla, alignment.stage, alignment.icp_version,
 
 -- The stored facts, by one rebuild over all the rows (planned from
 -- the statistics just gathered), and the triggers back on.
-\echo generate: funnel facts
+\echo generate: stored facts
 SELECT alignment.rebuild_facts() AS gen_handoff_facts \gset
 ALTER TABLE alignment.stage_event
     ENABLE TRIGGER stage_event_facts_insert;

@@ -166,7 +166,7 @@ SELECT pg_temp.row_(st.step || ' (s of work)',
                               ORDER BY s.ord))
 FROM unnest(ARRAY['setup', 'account', 'lead stories', 'lead', 'stage_event',
                   'touch', 'activity', 'deal', 'indexes and foreign keys',
-                  'analyze']) WITH ORDINALITY AS st(step, o)
+                  'analyze', 'stored facts']) WITH ORDINALITY AS st(step, o)
 CROSS JOIN size_order AS s
 GROUP BY st.step, st.o ORDER BY st.o;
 SELECT pg_temp.row_('**generation, wall clock (s)**',
