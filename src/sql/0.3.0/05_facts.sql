@@ -338,49 +338,6 @@ $$;
 COMMENT ON FUNCTION alignment.refresh_facts_trigger() IS
 'Trigger function: recomputes the stored funnel facts of the leads whose stage events, sales activities or team a statement changed (alignment.refresh_facts), or all of them when alignment.stage changed or a table was truncated (alignment.rebuild_facts).';
 
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT *
-        FROM (VALUES ('stage_event', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('stage_event', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
-                     ('stage_event', 'DELETE', 'OLD TABLE AS old_rows'),
-                     ('activity', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('activity', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
-                     ('activity', 'DELETE', 'OLD TABLE AS old_rows'),
-                     ('lead', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('lead', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'))
-            AS v (tab, op, tables)
-    LOOP
-        EXECUTE pg_catalog.format(
-            'CREATE TRIGGER %I AFTER %s ON alignment.%I REFERENCING %s '
-            'FOR EACH STATEMENT EXECUTE FUNCTION '
-            'alignment.refresh_facts_trigger()',
-            t.tab || '_facts_' || pg_catalog.lower(t.op), t.op, t.tab,
-            t.tables);
-        EXECUTE pg_catalog.format(
-            'COMMENT ON TRIGGER %I ON alignment.%I IS %L',
-            t.tab || '_facts_' || pg_catalog.lower(t.op), t.tab,
-            'Keeps alignment.handoff_fact and alignment.lead_funnel up to date for the leads the statement touched.');
-    END LOOP;
-END
-$$;
-
-CREATE TRIGGER stage_event_facts_truncate
-    AFTER TRUNCATE ON alignment.stage_event
-    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
-COMMENT ON TRIGGER stage_event_facts_truncate ON alignment.stage_event IS
-'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.';
-CREATE TRIGGER activity_facts_truncate
-    AFTER TRUNCATE ON alignment.activity
-    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
-COMMENT ON TRIGGER activity_facts_truncate ON alignment.activity IS
-'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.';
 CREATE TRIGGER stage_facts
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alignment.stage
     FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
@@ -538,47 +495,61 @@ $$;
 COMMENT ON FUNCTION alignment.refresh_deal_facts_trigger() IS
 'Trigger function: recomputes the stored attribution facts of the deals a statement on deal, touch or lead reached (alignment.refresh_deal_facts), or all of them after a TRUNCATE (alignment.rebuild_facts).';
 
+-- Creating the triggers --------------------------------------------------------
+--
+-- One AFTER ... FOR EACH STATEMENT trigger per table and operation, named
+-- <table>_facts_<operation> (lead and funnel facts) or
+-- <table>_deal_facts_<operation> (deal facts), with the transition tables
+-- the operation has: new_rows for INSERT, old_rows for DELETE, both for
+-- UPDATE, none for TRUNCATE (which rebuilds everything). Disabling the
+-- triggers whose name contains "_facts_" turns the upkeep off (see
+-- rebuild_facts()).
 DO $$
 DECLARE
     t record;
+    name text;
 BEGIN
     FOR t IN
-        SELECT *
-        FROM (VALUES ('deal', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('deal', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
-                     ('deal', 'DELETE', 'OLD TABLE AS old_rows'),
-                     ('touch', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('touch', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
-                     ('touch', 'DELETE', 'OLD TABLE AS old_rows'),
-                     ('lead', 'INSERT', 'NEW TABLE AS new_rows'),
-                     ('lead', 'UPDATE',
-                      'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
-                     ('lead', 'DELETE', 'OLD TABLE AS old_rows'))
-            AS v (tab, op, tables)
+        SELECT v.tab, o.op, v.kind
+        FROM (VALUES ('stage_event', 'facts'), ('activity', 'facts'),
+                     ('lead', 'facts'), ('deal', 'deal_facts'),
+                     ('touch', 'deal_facts'), ('lead', 'deal_facts'))
+                 AS v (tab, kind)
+        CROSS JOIN (VALUES ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'))
+                 AS o (op)
+        -- a lead's own row matters to its funnel facts only when it is
+        -- inserted or changes team (its events cascade on delete and on a
+        -- new key); a lead cannot be truncated without its events, touches
+        -- and deals
+        WHERE NOT (v.tab = 'lead' AND o.op = 'TRUNCATE')
+          AND NOT (v.tab = 'lead' AND v.kind = 'facts' AND o.op = 'DELETE')
     LOOP
+        name := t.tab || '_' || t.kind || '_' || pg_catalog.lower(t.op);
         EXECUTE pg_catalog.format(
-            'CREATE TRIGGER %I AFTER %s ON alignment.%I REFERENCING %s '
-            'FOR EACH STATEMENT EXECUTE FUNCTION '
-            'alignment.refresh_deal_facts_trigger()',
-            t.tab || '_deal_facts_' || pg_catalog.lower(t.op), t.op, t.tab,
-            t.tables);
+            'CREATE TRIGGER %I AFTER %s ON alignment.%I %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION alignment.%I()',
+            name, t.op, t.tab,
+            CASE t.op
+                WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
+                WHEN 'UPDATE' THEN
+                    'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows'
+                ELSE ''
+            END,
+            CASE t.kind WHEN 'facts' THEN 'refresh_facts_trigger'
+                        ELSE 'refresh_deal_facts_trigger' END);
         EXECUTE pg_catalog.format(
-            'COMMENT ON TRIGGER %I ON alignment.%I IS %L',
-            t.tab || '_deal_facts_' || pg_catalog.lower(t.op), t.tab,
-            'Keeps alignment.deal_fact up to date for the deals the statement reached.');
+            'COMMENT ON TRIGGER %I ON alignment.%I IS %L', name, t.tab,
+            CASE
+                WHEN t.op = 'TRUNCATE' AND t.kind = 'facts' THEN
+                    'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.'
+                WHEN t.op = 'TRUNCATE' THEN
+                    'Rebuilds alignment.deal_fact after a TRUNCATE.'
+                WHEN t.kind = 'facts' THEN
+                    'Keeps alignment.handoff_fact and alignment.lead_funnel up to date for the leads the statement touched.'
+                ELSE
+                    'Keeps alignment.deal_fact up to date for the deals the statement reached.'
+            END);
     END LOOP;
 END
 $$;
-
-CREATE TRIGGER deal_deal_facts_truncate
-    AFTER TRUNCATE ON alignment.deal
-    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_deal_facts_trigger();
-COMMENT ON TRIGGER deal_deal_facts_truncate ON alignment.deal IS
-'Rebuilds alignment.deal_fact after a TRUNCATE.';
-CREATE TRIGGER touch_deal_facts_truncate
-    AFTER TRUNCATE ON alignment.touch
-    FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_deal_facts_trigger();
-COMMENT ON TRIGGER touch_deal_facts_truncate ON alignment.touch IS
-'Rebuilds alignment.deal_fact after a TRUNCATE.';
