@@ -30,16 +30,18 @@
  *
  * What a row costs is kept close to reading its attributes:
  *
- *	- Nothing is allocated for an ordinary row.  Attributes small enough
- *	  to be stored with a one-byte header are realigned into a buffer on
- *	  the stack rather than detoasted into a palloc'd copy, and numeric_cmp
- *	  is called through a FunctionCallInfo prepared with the definition.
+ *	- Nothing is allocated or copied for an ordinary row.  Attributes small
+ *	  enough to be stored with a one-byte header lie unaligned in the tuple;
+ *	  rather than detoasting each into a palloc'd, aligned copy, the
+ *	  scoring path reads the container where it lies, its 32-bit words
+ *	  through memcpy() (LoadWord()), and copies a number to an aligned
+ *	  buffer only when it must hand it to numeric.c.
  *
  *	- Attribute lookup is one merge pass.  A jsonb object stores its keys
  *	  sorted by length, then bytes; the compiled criteria are sorted the
  *	  same way once (IcpDefinition.order), so JudgeAttributes() walks the
  *	  object's keys and the sorted criteria in step, reading the JEntry
- *	  array through the macros of utils/jsonb.h, instead of one binary
+ *	  array with the JBE_* macros of utils/jsonb.h, instead of one binary
  *	  search (getKeyJsonValueFromContainer) per criterion.
  *
  *	- Bounds are checked on the numeric itself.  The rule is, and stays,
@@ -52,6 +54,14 @@
  *	  beyond the next double is outside; only a number strictly between
  *	  the two (less than one double's step from the bound) is converted to
  *	  decide.  Numeric strings are still parsed as before.
+ *
+ *	- Those comparisons do not go through numeric_cmp, which detoasts and
+ *	  unpacks both sides on every call: the bounds are unpacked once into
+ *	  sign, weight and base-10000 digits (IcpDecimal), and each number is
+ *	  unpacked where it lies, from numeric's storage format, which
+ *	  pg_upgrade keeps the same across releases.  The unpacked bounds are
+ *	  checked against numeric_cmp when the definition is compiled, and
+ *	  anything that does not unpack goes to numeric_cmp.
  *
  *	- The outcome of each criterion goes to a scratch array kept with the
  *	  compiled definition, and the weights are added up afterwards in the
@@ -94,6 +104,19 @@ static const char *const icp_operator_names[] = {
 
 #define ICP_NOPERATORS	((int) lengthof(icp_operator_names))
 
+/*
+ * A finite number unpacked from numeric's storage format (see
+ * UnpackDecimal()): sign * 0.d1d2...dn * 10000^(weight + 1), each digit
+ * from 0 to 9999.
+ */
+typedef struct IcpDecimal
+{
+	int			sign;			/* -1, 0 (zero) or 1 */
+	int			weight;			/* base-10000 exponent of the first digit */
+	int			ndigits;
+	const char *digits;			/* ndigits int16 digits, maybe unaligned */
+} IcpDecimal;
+
 /* One compiled criterion; strings point into the cached definition */
 typedef struct IcpCriterion
 {
@@ -109,9 +132,27 @@ typedef struct IcpCriterion
 	Numeric		below_low;		/* the double below low, NULL if none */
 	Numeric		high_numeric;	/* high as given, NULL when unbounded */
 	Numeric		above_high;		/* the double above high, NULL if none */
+	IcpDecimal	low_dec;		/* the four above, unpacked */
+	IcpDecimal	below_low_dec;
+	IcpDecimal	high_dec;
+	IcpDecimal	above_high_dec;
 	double		weight;
 	bool		disqualify;
 } IcpCriterion;
+
+/*
+ * An attribute's value as read in place from the stored jsonb, which may
+ * not be aligned (see AttributesArgument()): its type, and where its data
+ * lies.
+ */
+typedef struct IcpValue
+{
+	enum jbvType type;			/* jbvNull, jbvString, jbvNumeric, jbvBool
+								 * or jbvBinary (an array or object) */
+	const char *data;			/* string bytes, numeric or container */
+	uint32		len;			/* their length in bytes */
+	bool		boolean;
+} IcpValue;
 
 /* How one criterion judged one set of attributes */
 typedef struct IcpOutcome
@@ -119,8 +160,15 @@ typedef struct IcpOutcome
 	bool		present;		/* attribute present and not JSON null */
 	bool		null_value;		/* attribute present as JSON null */
 	bool		matched;
-	JsonbValue	value;			/* the attribute's value, when present */
+	IcpValue	value;			/* the attribute's value, when present */
 } IcpOutcome;
+
+/* Room to realign a number read from an unaligned jsonb */
+typedef union IcpNumericBuf
+{
+	char		data[64];
+	int32		align;			/* numeric is int-aligned */
+} IcpNumericBuf;
 
 /* A compiled definition */
 typedef struct IcpDefinition
@@ -130,6 +178,7 @@ typedef struct IcpDefinition
 	int		   *order;			/* criteria indexes in jsonb key order */
 	IcpOutcome *scratch;		/* ncriteria outcomes for icp_score */
 	FunctionCallInfo cmpcall;	/* numeric_cmp's call, set up once */
+	bool		unpack_bounds;	/* bounds compared as IcpDecimals */
 	bool		exclude_missing;	/* "missing": "exclude" */
 } IcpDefinition;
 
@@ -329,15 +378,153 @@ DoubleWithin(IcpCriterion *c, double d)
 }
 
 /*
- * Whether the JSON number n lies within the bounds of criterion c, using
- * cmpcall for numeric_cmp (IcpDefinition.cmpcall): always
- * DoubleWithin(c, NumericToDouble(n)), but computed on the numeric, which
- * is converted only when it is less than a double's step outside a bound
- * (see the notes at the top of the file).
+ * The number v (a jbvNumeric IcpValue) as a Numeric that may be passed to
+ * numeric.c: itself when it is aligned, otherwise a copy in buf, or, for a
+ * number too long for buf (over a hundred digits), in palloc'd memory.
+ */
+static Numeric
+AlignedNumeric(const IcpValue *v, IcpNumericBuf *buf)
+{
+	char	   *copy;
+
+	if ((uintptr_t) v->data % ALIGNOF_INT == 0)
+		return (Numeric) v->data;
+	copy = (v->len <= sizeof(buf->data)) ? buf->data : palloc(v->len);
+	memcpy(copy, v->data, v->len);
+	return (Numeric) copy;
+}
+
+/*
+ * Unpack the number at p, a numeric as stored (not necessarily aligned)
+ * in at most len bytes, into d.  Returns false, leaving the number to numeric.c, unless it is a
+ * finite number in the layout numeric.c writes: a four-byte varlena
+ * header, then either a 16-bit header holding the sign, display scale and
+ * a weight of -64 to 63 (the short form) or a 16-bit sign and scale and a
+ * 16-bit weight, then the base-10000 digits, the first one not zero.  That
+ * layout is numeric's on-disk format, which pg_upgrade carries from one
+ * release to the next; CompileIcp() still checks that comparisons of
+ * unpacked bounds agree with numeric_cmp before relying on them.
+ */
+static inline bool
+UnpackDecimal(const char *p, Size len, IcpDecimal *d)
+{
+	uint32		word;
+	uint16		header;
+	uint16		first;
+	Size		size;
+	Size		start;
+
+	if (len < VARHDRSZ + sizeof(uint16) || VARATT_IS_1B(p))
+		return false;
+	memcpy(&word, p, sizeof(word));
+	if (!VARATT_IS_4B_U(&word))
+		return false;
+	size = VARSIZE_4B(&word);
+	if (size < VARHDRSZ + sizeof(uint16) || size > len)
+		return false;
+	memcpy(&header, p + VARHDRSZ, sizeof(header));
+
+	switch (header & 0xC000)
+	{
+		case 0x8000:			/* short form */
+			d->sign = (header & 0x2000) ? -1 : 1;
+			d->weight = (header & 0x0040) ? (int) (header & 0x003F) - 64 :
+				(int) (header & 0x003F);
+			start = VARHDRSZ + sizeof(uint16);
+			break;
+		case 0x0000:			/* long form, positive */
+		case 0x4000:			/* long form, negative */
+			{
+				int16		weight;
+
+				if (size < VARHDRSZ + 2 * sizeof(uint16))
+					return false;
+				memcpy(&weight, p + VARHDRSZ + sizeof(uint16), sizeof(weight));
+				d->sign = (header & 0x4000) ? -1 : 1;
+				d->weight = weight;
+				start = VARHDRSZ + 2 * sizeof(uint16);
+				break;
+			}
+		default:				/* NaN or an infinity */
+			return false;
+	}
+
+	d->ndigits = (size - start) / sizeof(int16);
+	d->digits = p + start;
+	if (d->ndigits == 0)
+	{
+		d->sign = 0;
+		return true;
+	}
+	memcpy(&first, d->digits, sizeof(first));
+	return first != 0;
+}
+
+/*
+ * Compare two unpacked numbers, as numeric_cmp compares finite numbers.
+ */
+static inline int
+CompareDecimals(const IcpDecimal *a, const IcpDecimal *b)
+{
+	int			i;
+
+	if (a->sign != b->sign)
+		return (a->sign < b->sign) ? -1 : 1;
+	if (a->sign == 0)
+		return 0;
+	if (a->weight != b->weight)
+		return (a->weight < b->weight) ? -a->sign : a->sign;
+	for (i = 0; i < a->ndigits || i < b->ndigits; i++)
+	{
+		int16		x = 0;
+		int16		y = 0;
+
+		if (i < a->ndigits)
+			memcpy(&x, a->digits + i * sizeof(int16), sizeof(x));
+		if (i < b->ndigits)
+			memcpy(&y, b->digits + i * sizeof(int16), sizeof(y));
+		if (x != y)
+			return (x < y) ? -a->sign : a->sign;
+	}
+	return 0;
+}
+
+/*
+ * Whether the JSON number v lies within the bounds of criterion c of def:
+ * always DoubleWithin(c, NumericToDouble(v)), but computed on the number,
+ * which is converted only when it is less than a double's step outside a
+ * bound (see the notes at the top of the file).  The comparisons are made
+ * on unpacked numbers when def allows it and v unpacks, through
+ * numeric_cmp otherwise.
  */
 static bool
-NumericWithin(FunctionCallInfo cmpcall, IcpCriterion *c, Numeric n)
+NumericWithin(IcpDefinition *def, IcpCriterion *c, const IcpValue *v)
 {
+	FunctionCallInfo cmpcall = def->cmpcall;
+	IcpNumericBuf buf;
+	IcpDecimal	d;
+	Numeric		n;
+
+	if (def->unpack_bounds && UnpackDecimal(v->data, v->len, &d))
+	{
+		if (c->low_numeric != NULL && CompareDecimals(&d, &c->low_dec) < 0)
+		{
+			if (c->below_low != NULL &&
+				CompareDecimals(&d, &c->below_low_dec) <= 0)
+				return false;
+			return DoubleWithin(c, NumericToDouble(AlignedNumeric(v, &buf)));
+		}
+		if (c->high_numeric != NULL && CompareDecimals(&d, &c->high_dec) > 0)
+		{
+			if (c->above_high != NULL &&
+				CompareDecimals(&d, &c->above_high_dec) >= 0)
+				return false;
+			return DoubleWithin(c, NumericToDouble(AlignedNumeric(v, &buf)));
+		}
+		return true;			/* finite, and within */
+	}
+
+	n = AlignedNumeric(v, &buf);
 	if (c->low_numeric != NULL &&
 		NumericCompare(cmpcall, n, c->low_numeric) < 0)
 	{
@@ -412,11 +599,11 @@ BytesEqual(const char *a, const char *b, int len)
 }
 
 /*
- * Exact equality of a JSON value and a scalar operand: same JSON type and
- * same value (so the string "5" differs from the number 5).
+ * Exact equality of an attribute value and a scalar operand: same JSON
+ * type and same value (so the string "5" differs from the number 5).
  */
 static inline bool
-ScalarEquals(JsonbValue *a, JsonbValue *b)
+ScalarEquals(const IcpValue *a, const JsonbValue *b)
 {
 	if (a->type != b->type)
 		return false;
@@ -424,18 +611,18 @@ ScalarEquals(JsonbValue *a, JsonbValue *b)
 	switch (a->type)
 	{
 		case jbvString:
-			return a->val.string.len == b->val.string.len &&
-				BytesEqual(a->val.string.val, b->val.string.val,
-						   a->val.string.len);
+			return a->len == (uint32) b->val.string.len &&
+				BytesEqual(a->data, b->val.string.val, a->len);
 		case jbvNumeric:
 			{
-				Datum		na = NumericGetDatum(a->val.numeric);
+				IcpNumericBuf buf;
+				Datum		na = NumericGetDatum(AlignedNumeric(a, &buf));
 				Datum		nb = NumericGetDatum(b->val.numeric);
 
 				return DatumGetBool(DirectFunctionCall2(numeric_eq, na, nb));
 			}
 		case jbvBool:
-			return a->val.boolean == b->val.boolean;
+			return a->boolean == b->val.boolean;
 		default:
 			return false;
 	}
@@ -735,6 +922,65 @@ CompareCriteriaOrder(const void *a, const void *b, void *arg)
 }
 
 /*
+ * Unpack the bounds of every criterion of def for NumericWithin(), and
+ * check that comparing them unpacked gives the signs numeric_cmp gives.
+ * Returns false, and the bounds are compared with numeric_cmp, when any
+ * bound does not unpack or any comparison disagrees.
+ */
+static bool
+UnpackBounds(IcpDefinition *def)
+{
+	int			i;
+
+	for (i = 0; i < def->ncriteria; i++)
+	{
+		IcpCriterion *c = &def->criteria[i];
+		Numeric		numerics[4];
+		IcpDecimal *decimals[4];
+		int			n = 0;
+		int			j;
+		int			k;
+
+		if (c->op != ICP_BETWEEN && c->op != ICP_MIN && c->op != ICP_MAX)
+			continue;
+		numerics[n] = c->low_numeric;
+		decimals[n++] = &c->low_dec;
+		numerics[n] = c->below_low;
+		decimals[n++] = &c->below_low_dec;
+		numerics[n] = c->high_numeric;
+		decimals[n++] = &c->high_dec;
+		numerics[n] = c->above_high;
+		decimals[n++] = &c->above_high_dec;
+
+		for (j = 0; j < n; j++)
+		{
+			if (numerics[j] != NULL &&
+				!UnpackDecimal((const char *) numerics[j],
+							   VARSIZE_ANY(numerics[j]), decimals[j]))
+				return false;
+		}
+		for (j = 0; j < n; j++)
+		{
+			for (k = 0; k < n; k++)
+			{
+				int			expected;
+				int			got;
+
+				if (numerics[j] == NULL || numerics[k] == NULL)
+					continue;
+				expected = NumericCompare(def->cmpcall, numerics[j],
+										  numerics[k]);
+				got = CompareDecimals(decimals[j], decimals[k]);
+				if ((expected > 0) != (got > 0) ||
+					(expected < 0) != (got < 0))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/*
  * Compile and validate a definition.  Everything is allocated in the
  * current memory context and may point into definition, which must live
  * at least as long as the result.
@@ -834,6 +1080,7 @@ CompileIcp(Jsonb *definition)
 	InitFunctionCallInfoData(*def->cmpcall, NULL, 2, InvalidOid, NULL, NULL);
 	def->cmpcall->args[0].isnull = false;
 	def->cmpcall->args[1].isnull = false;
+	def->unpack_bounds = UnpackBounds(def);
 
 	return def;
 }
@@ -914,70 +1161,93 @@ GetIcpDefinition(FunctionCallInfo fcinfo)
 }
 
 /*
- * Read the value of entry index of container, whose data spans offset to
- * end from base, the start of the container's data, as fillJsonbValue()
- * in jsonb_util.c does.
+ * The 32-bit word at p, which need not be aligned.  A container's header
+ * and its JEntries are such words.
  */
-static void
-ReadJsonbEntry(JsonbContainer *container, int index, char *base,
-			   uint32 offset, uint32 end, JsonbValue *result)
+static inline uint32
+LoadWord(const char *p)
 {
-	JEntry		entry = container->children[index];
+	uint32		w;
 
-	if (JBE_ISNULL(entry))
-		result->type = jbvNull;
-	else if (JBE_ISSTRING(entry))
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The JEntry of child i of the container at p */
+#define ContainerEntry(p, i) \
+	((JEntry) LoadWord((p) + sizeof(uint32) * (1 + (i))))
+
+/* Where the data of the container at p, with n children, begins */
+#define ContainerData(p, n) \
+	((p) + sizeof(uint32) * (1 + (n)))
+
+/*
+ * Read, into result, the value whose JEntry is entry and whose data spans
+ * offset to end from base, the start of its container's data, as
+ * fillJsonbValue() in jsonb_util.c does.  Numbers and containers start
+ * after the padding that aligns them within the jsonb.
+ */
+static inline void
+ReadEntry(JEntry entry, const char *base, uint32 offset, uint32 end,
+		  IcpValue *result)
+{
+	if (JBE_ISSTRING(entry))
 	{
 		result->type = jbvString;
-		result->val.string.val = base + offset;
-		result->val.string.len = end - offset;
+		result->data = base + offset;
+		result->len = end - offset;
 	}
-	else if (JBE_ISNUMERIC(entry))
+	else if (JBE_ISNUMERIC(entry) || JBE_ISCONTAINER(entry))
 	{
-		result->type = jbvNumeric;
-		result->val.numeric = (Numeric) (base + INTALIGN(offset));
+		result->type = JBE_ISNUMERIC(entry) ? jbvNumeric : jbvBinary;
+		result->data = base + INTALIGN(offset);
+		result->len = end - INTALIGN(offset);
 	}
-	else if (JBE_ISBOOL_TRUE(entry))
-	{
-		result->type = jbvBool;
-		result->val.boolean = true;
-	}
-	else if (JBE_ISBOOL_FALSE(entry))
+	else if (JBE_ISBOOL_TRUE(entry) || JBE_ISBOOL_FALSE(entry))
 	{
 		result->type = jbvBool;
-		result->val.boolean = false;
+		result->boolean = JBE_ISBOOL_TRUE(entry);
 	}
 	else
 	{
-		/* A container, past its alignment padding */
-		Assert(JBE_ISCONTAINER(entry));
-		result->type = jbvBinary;
-		result->val.binary.data =
-			(JsonbContainer *) (base + INTALIGN(offset));
-		result->val.binary.len = end - INTALIGN(offset);
+		Assert(JBE_ISNULL(entry));
+		result->type = jbvNull;
 	}
 }
 
 /*
- * Whether the array container has an element equal to the scalar operand,
- * as findJsonbValueFromContainer(array, JB_FARRAY, operand) would say,
- * without the allocation it makes for every call.
+ * Whether the container at p is an array (and not the array that wraps a
+ * top-level scalar).
+ */
+static inline bool
+ContainerIsArray(const char *p)
+{
+	uint32		header = LoadWord(p);
+
+	return (header & JB_FARRAY) != 0 && (header & JB_FSCALAR) == 0;
+}
+
+/*
+ * Whether the array container at p has an element equal to the scalar
+ * operand, as findJsonbValueFromContainer(array, JB_FARRAY, operand) would
+ * say, without the allocation it makes for every call.
  */
 static bool
-ArrayContains(JsonbContainer *array, JsonbValue *operand)
+ArrayContains(const char *p, const JsonbValue *operand)
 {
-	int			n = JsonContainerSize(array);
-	char	   *base = (char *) &array->children[n];
+	int			n = LoadWord(p) & JB_CMASK;
+	const char *base = ContainerData(p, n);
 	uint32		offset = 0;
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
+		JEntry		entry = ContainerEntry(p, i);
 		uint32		end = offset;
-		JsonbValue	element;
+		IcpValue	element;
 
-		JBE_ADVANCE_OFFSET(end, array->children[i]);
-		ReadJsonbEntry(array, i, base, offset, end, &element);
+		JBE_ADVANCE_OFFSET(end, entry);
+		ReadEntry(entry, base, offset, end, &element);
 		if (ScalarEquals(&element, operand))
 			return true;
 		offset = end;
@@ -990,7 +1260,7 @@ ArrayContains(JsonbContainer *array, JsonbValue *operand)
  * null).
  */
 static bool
-MatchCriterion(IcpDefinition *def, IcpCriterion *c, JsonbValue *v)
+MatchCriterion(IcpDefinition *def, IcpCriterion *c, const IcpValue *v)
 {
 	double		number;
 	int			i;
@@ -1011,20 +1281,18 @@ MatchCriterion(IcpDefinition *def, IcpCriterion *c, JsonbValue *v)
 		case ICP_MAX:
 			/* A JSON number, or a string that parses as a number */
 			if (v->type == jbvNumeric)
-				return NumericWithin(def->cmpcall, c, v->val.numeric);
+				return NumericWithin(def, c, v);
 			return v->type == jbvString &&
-				ParseNumber(v->val.string.val, v->val.string.len, &number) &&
+				ParseNumber(v->data, v->len, &number) &&
 				DoubleWithin(c, number);
 
 		case ICP_CONTAINS:
 			if (v->type == jbvString && c->values[0].type == jbvString)
-				return ContainsSubstring(v->val.string.val,
-										 v->val.string.len,
+				return ContainsSubstring(v->data, v->len,
 										 c->values[0].val.string.val,
 										 c->values[0].val.string.len);
-			if (v->type == jbvBinary &&
-				JsonContainerIsArray(v->val.binary.data))
-				return ArrayContains(v->val.binary.data, &c->values[0]);
+			if (v->type == jbvBinary && ContainerIsArray(v->data))
+				return ArrayContains(v->data, &c->values[0]);
 			return false;
 	}
 	return false;				/* keep the compiler quiet */
@@ -1032,7 +1300,7 @@ MatchCriterion(IcpDefinition *def, IcpCriterion *c, JsonbValue *v)
 
 /*
  * Look up the attribute of every criterion of def in the jsonb object
- * container and judge it, filling the criterion's entry of outcomes.
+ * container at p and judge it, filling the criterion's entry of outcomes.
  *
  * An object holds its n keys, sorted by length then bytes, then their n
  * values, as 2n JEntries followed by the data, each entry's data starting
@@ -1041,26 +1309,36 @@ MatchCriterion(IcpDefinition *def, IcpCriterion *c, JsonbValue *v)
  * finds every attribute, and stops at the last one needed.
  */
 static void
-JudgeAttributes(IcpDefinition *def, JsonbContainer *container,
-				IcpOutcome *outcomes)
+JudgeAttributes(IcpDefinition *def, const char *p, IcpOutcome *outcomes)
 {
-	int			npairs = JsonContainerSize(container);
-	char	   *base = (char *) &container->children[npairs * 2];
+	int			npairs = LoadWord(p) & JB_CMASK;
+	const char *base = ContainerData(p, npairs * 2);
 	uint32		keyoff = 0;
-	uint32		valoff;
+	uint32		valoff = 0;
 	int			i;
 	int			j = 0;
 
-	/* The values' data follows the keys' data. */
-	valoff = (npairs > 0) ? getJsonbOffset(container, npairs) : 0;
+	/*
+	 * The values' data follows the keys' data: add up the keys' lengths
+	 * back to the last one that stores its end offset instead.
+	 */
+	for (i = npairs - 1; i >= 0; i--)
+	{
+		JEntry		entry = ContainerEntry(p, i);
+
+		valoff += JBE_OFFLENFLD(entry);
+		if (JBE_HAS_OFF(entry))
+			break;
+	}
 
 	for (i = 0; i < npairs && j < def->ncriteria; i++)
 	{
+		JEntry		valentry = ContainerEntry(p, npairs + i);
 		uint32		keyend = keyoff;
 		uint32		valend = valoff;
 
-		JBE_ADVANCE_OFFSET(keyend, container->children[i]);
-		JBE_ADVANCE_OFFSET(valend, container->children[npairs + i]);
+		JBE_ADVANCE_OFFSET(keyend, ContainerEntry(p, i));
+		JBE_ADVANCE_OFFSET(valend, valentry);
 
 		/*
 		 * Criteria whose attribute sorts before this key find none; those
@@ -1079,8 +1357,7 @@ JudgeAttributes(IcpDefinition *def, JsonbContainer *container,
 				break;
 			if (cmp == 0)
 			{
-				ReadJsonbEntry(container, npairs + i, base, valoff, valend,
-							   &o->value);
+				ReadEntry(valentry, base, valoff, valend, &o->value);
 				o->present = (o->value.type != jbvNull);
 				o->null_value = !o->present;
 				o->matched = o->present && MatchCriterion(def, c, &o->value);
@@ -1104,24 +1381,25 @@ JudgeAttributes(IcpDefinition *def, JsonbContainer *container,
 }
 
 /*
- * Score attributes against def.  outcomes (def->ncriteria entries, def's
- * scratch array when the caller does not need them) receives each
- * criterion's verdict.
+ * Score the attributes, the jsonb container at root (not necessarily
+ * aligned), against def.  outcomes (def->ncriteria entries, def's scratch
+ * array when the caller does not need them) receives each criterion's
+ * verdict.
  */
 static IcpResult
-EvaluateIcp(IcpDefinition *def, Jsonb *attributes, IcpOutcome *outcomes)
+EvaluateIcp(IcpDefinition *def, const char *root, IcpOutcome *outcomes)
 {
 	IcpResult	result = {0};
 	double		matched_weight = 0;
 	int			i;
 
-	if (!JB_ROOT_IS_OBJECT(attributes))
+	if ((LoadWord(root) & JB_FOBJECT) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("attributes to score against an ICP must be a JSON object"),
 				 errdetail("Attributes look like {\"segment\": \"pet\", \"employees\": 120}.")));
 
-	JudgeAttributes(def, &attributes->root, outcomes);
+	JudgeAttributes(def, root, outcomes);
 
 	/* Add up in the order of the definition. */
 	for (i = 0; i < def->ncriteria; i++)
@@ -1187,33 +1465,21 @@ icp_validate(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
-/* Room for a jsonb that was stored with a one-byte header, realigned */
-typedef union IcpSmallJsonb
-{
-	char		data[VARHDRSZ + VARATT_SHORT_MAX];
-	int32		align;			/* jsonb is int-aligned */
-} IcpSmallJsonb;
-
 /*
- * The attributes argument of icp_score.  A tuple stores a value under 127
- * bytes with a one-byte header, unaligned, and PG_GETARG_JSONB_P would
- * copy it to a palloc'd chunk on every row: copy it to buf instead, which
- * lives as long as the call.
+ * The root container of the attributes argument of icp_score, read where
+ * it lies.  A tuple stores a value under 127 bytes with a one-byte header,
+ * unaligned, and PG_GETARG_JSONB_P would copy it to a palloc'd chunk on
+ * every row: EvaluateIcp() reads such a container in place instead (see
+ * LoadWord() and AlignedNumeric()).  Other values are detoasted as usual.
  */
-static Jsonb *
-AttributesArgument(FunctionCallInfo fcinfo, IcpSmallJsonb *buf)
+static const char *
+AttributesArgument(FunctionCallInfo fcinfo)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
 
 	if (!VARATT_IS_EXTERNAL(v) && VARATT_IS_SHORT(v))
-	{
-		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
-
-		SET_VARSIZE(buf->data, len + VARHDRSZ);
-		memcpy(VARDATA(buf->data), VARDATA_SHORT(v), len);
-		return (Jsonb *) buf->data;
-	}
-	return PG_GETARG_JSONB_P(1);
+		return VARDATA_SHORT(v);
+	return (const char *) &PG_GETARG_JSONB_P(1)->root;
 }
 
 /*
@@ -1223,8 +1489,7 @@ PG_FUNCTION_INFO_V1(icp_score);
 Datum
 icp_score(PG_FUNCTION_ARGS)
 {
-	IcpSmallJsonb buf;
-	Jsonb	   *attributes = AttributesArgument(fcinfo, &buf);
+	const char *attributes = AttributesArgument(fcinfo);
 	IcpDefinition *def;
 	IcpResult	result;
 
@@ -1234,6 +1499,38 @@ icp_score(PG_FUNCTION_ARGS)
 	if (result.isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(result.score);
+}
+
+/*
+ * The attribute value o saw as a JsonbValue, when it is present.  The
+ * explanation functions detoast their attributes, so numbers and
+ * containers are aligned.
+ */
+static void
+SeenJsonbValue(IcpOutcome *o, JsonbValue *result)
+{
+	IcpValue   *v = &o->value;
+
+	result->type = v->type;
+	switch (v->type)
+	{
+		case jbvString:
+			result->val.string.val = (char *) v->data;
+			result->val.string.len = v->len;
+			break;
+		case jbvNumeric:
+			result->val.numeric = (Numeric) v->data;
+			break;
+		case jbvBool:
+			result->val.boolean = v->boolean;
+			break;
+		case jbvBinary:
+			result->val.binary.data = (JsonbContainer *) v->data;
+			result->val.binary.len = v->len;
+			break;
+		default:
+			break;
+	}
 }
 
 /*
@@ -1247,7 +1544,12 @@ ValueSeen(IcpOutcome *o, bool *isnull)
 
 	*isnull = false;
 	if (o->present)
-		return JsonbPGetDatum(JsonbValueToJsonb(&o->value));
+	{
+		JsonbValue	seen;
+
+		SeenJsonbValue(o, &seen);
+		return JsonbPGetDatum(JsonbValueToJsonb(&seen));
+	}
 	if (o->null_value)
 	{
 		nullv.type = jbvNull;
@@ -1275,7 +1577,7 @@ icp_explain(PG_FUNCTION_ARGS)
 
 	def = GetIcpDefinition(fcinfo);
 	outcomes = palloc0(sizeof(IcpOutcome) * def->ncriteria);
-	result = EvaluateIcp(def, attributes, outcomes);
+	result = EvaluateIcp(def, (const char *) &attributes->root, outcomes);
 
 	for (i = 0; i < def->ncriteria; i++)
 	{
@@ -1399,7 +1701,7 @@ icp_explain_json(PG_FUNCTION_ARGS)
 
 	def = GetIcpDefinition(fcinfo);
 	outcomes = palloc0(sizeof(IcpOutcome) * def->ncriteria);
-	result = EvaluateIcp(def, attributes, outcomes);
+	result = EvaluateIcp(def, (const char *) &attributes->root, outcomes);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	PushNumber(&state, "score", result.score, result.isnull);
@@ -1426,7 +1728,7 @@ icp_explain_json(PG_FUNCTION_ARGS)
 		PushString(&state, "operator", icp_operator_names[c->op]);
 		PushBool(&state, "matched", o->matched, !o->present);
 		if (o->present)
-			seen = o->value;
+			SeenJsonbValue(o, &seen);
 		else
 			seen.type = jbvNull;
 		PushScalar(&state, "value_seen", &seen);
