@@ -177,8 +177,9 @@ COMMENT ON FUNCTION alignment.refresh_facts(text[]) IS
 'Recomputes the stored funnel facts (alignment.handoff_fact, alignment.lead_funnel) of the given leads from their stage events, sales activities and team. Called by the extension''s triggers; a bulk load that disabled them calls alignment.rebuild_facts() instead.';
 
 -- The same facts for every lead at once, by joins over whole tables instead
--- of lookups per lead. The tables are emptied with TRUNCATE: readers of the
--- views wait for the rebuild to commit rather than see half of it.
+-- of lookups per lead. The tables are emptied with DELETE, not TRUNCATE:
+-- readers go on reading the old facts until the rebuild commits, without
+-- waiting for it or seeing the tables empty.
 CREATE FUNCTION alignment.rebuild_facts()
 RETURNS bigint
 LANGUAGE plpgsql
@@ -191,7 +192,9 @@ DECLARE
 BEGIN
     -- after any recomputation under way (fact_lock)
     UPDATE alignment.fact_lock SET refreshes = refreshes + 1;
-    TRUNCATE alignment.handoff_fact, alignment.lead_funnel, alignment.deal_fact;
+    DELETE FROM alignment.handoff_fact;
+    DELETE FROM alignment.lead_funnel;
+    DELETE FROM alignment.deal_fact;
 
     INSERT INTO alignment.lead_funnel (lead_id, team_id, handoff_at,
                                        accepted_at)
@@ -342,7 +345,7 @@ CREATE TRIGGER stage_facts
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alignment.stage
     FOR EACH STATEMENT EXECUTE FUNCTION alignment.refresh_facts_trigger();
 COMMENT ON TRIGGER stage_facts ON alignment.stage IS
-'Rebuilds alignment.handoff_fact and alignment.lead_funnel: the stage table decides which stages are the handoff, accepted and disposition sets.';
+'Rebuilds the stored facts (alignment.rebuild_facts): the stage table decides which stages are the handoff, accepted and disposition sets.';
 
 -- Deal facts ---------------------------------------------------------------
 --
@@ -375,8 +378,8 @@ COMMENT ON COLUMN alignment.deal_fact.lead_touch_at IS 'The first marketing touc
 COMMENT ON COLUMN alignment.deal_fact.account_touch_at IS 'The first such touch of any lead of the deal''s account, whenever it came; NULL when none.';
 COMMENT ON COLUMN alignment.deal_fact.account_has_lead IS 'Whether any lead belongs to the deal''s account.';
 
--- The facts of the given deals and of the deals of the given leads and
--- accounts.
+-- The facts of the given deals and of the deals of the given leads, of
+-- their accounts and of the given accounts.
 CREATE FUNCTION alignment.refresh_deal_facts(deals text[], leads text[],
                                              accounts text[])
 RETURNS void
@@ -393,6 +396,15 @@ BEGIN
 
     -- One recomputation at a time (fact_lock).
     UPDATE alignment.fact_lock SET refreshes = refreshes + 1;
+
+    -- The accounts of the given leads are read after the lock, so that a
+    -- lead that a transaction moved to another account while this one
+    -- waited is found in its new account (READ COMMITTED reads each
+    -- statement afresh).
+    accounts := accounts || ARRAY(SELECT DISTINCT l.account_id
+                                  FROM alignment.lead AS l
+                                  WHERE l.lead_id = ANY (leads)
+                                    AND l.account_id IS NOT NULL);
 
     DELETE FROM alignment.deal_fact AS f
     WHERE f.deal_id = ANY (deals)
@@ -425,7 +437,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION alignment.refresh_deal_facts(text[], text[], text[]) IS
-'Recomputes the stored attribution facts (alignment.deal_fact) of the given deals and of every deal of the given leads and accounts. Called by the extension''s triggers; a bulk load that disabled them calls alignment.rebuild_facts() instead.';
+'Recomputes the stored attribution facts (alignment.deal_fact) of the given deals and of every deal of the given leads, of their accounts and of the given accounts. Called by the extension''s triggers; a bulk load that disabled them calls alignment.rebuild_facts() instead.';
 
 -- The deals a statement's rows reach: for deal, the deals themselves; for
 -- touch, the deals of the touched leads and of their accounts (a lead
@@ -461,10 +473,7 @@ BEGIN
             leads := leads
                 || ARRAY(SELECT DISTINCT o.lead_id FROM old_rows AS o);
         END IF;
-        accounts := ARRAY(SELECT DISTINCT l.account_id
-                          FROM alignment.lead AS l
-                          WHERE l.lead_id = ANY (leads)
-                            AND l.account_id IS NOT NULL);
+        -- refresh_deal_facts adds the accounts of these leads
     ELSIF TG_OP = 'INSERT' THEN
         leads := ARRAY(SELECT n.lead_id FROM new_rows AS n);
         accounts := ARRAY(SELECT DISTINCT n.account_id FROM new_rows AS n
@@ -541,10 +550,8 @@ BEGIN
         EXECUTE pg_catalog.format(
             'COMMENT ON TRIGGER %I ON alignment.%I IS %L', name, t.tab,
             CASE
-                WHEN t.op = 'TRUNCATE' AND t.kind = 'facts' THEN
-                    'Rebuilds alignment.handoff_fact and alignment.lead_funnel after a TRUNCATE.'
                 WHEN t.op = 'TRUNCATE' THEN
-                    'Rebuilds alignment.deal_fact after a TRUNCATE.'
+                    'Rebuilds the stored facts (alignment.rebuild_facts) after a TRUNCATE.'
                 WHEN t.kind = 'facts' THEN
                     'Keeps alignment.handoff_fact and alignment.lead_funnel up to date for the leads the statement touched.'
                 ELSE
