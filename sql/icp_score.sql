@@ -138,6 +138,13 @@ SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "max": null}]}')
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "contains": {"k": 1}}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": 0}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": -2}]}');
+-- Numbers beyond double precision, in which bounds and weights are
+-- compared, are refused by range, shown in scientific notation.
+SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "min": 1e400}]}');
+SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "between": [-1e-400, 5]}]}');
+SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": 1e-400}]}');
+-- Zero and the smallest doubles are within range.
+SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "max": -0.0}, {"attribute": "b", "min": 1e-320, "weight": 1e-300}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "min": 1, "weight": 1e308}, {"attribute": "b", "min": 1, "weight": 1e308}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "weight": "2"}]}');
 SELECT alignment.icp_validate('{"criteria": [{"attribute": "a", "equals": 1, "disqualify": "yes"}]}');

@@ -669,6 +669,31 @@ OperandNumber(JsonbValue *v, double *result)
 }
 
 /*
+ * Raise an error when v, the number given as what in criterion index (c),
+ * lies beyond double precision, in which bounds and weights are compared:
+ * so large that it converts to an infinity, or so small, but not zero, that
+ * it converts to zero.  Anything but a JSON number is left to the caller.
+ */
+static void
+CheckNumberRange(int index, IcpCriterion *c, const char *what, JsonbValue *v)
+{
+	double		d;
+	bool		zero;
+
+	if (v->type != jbvNumeric)
+		return;
+	d = NumericToDouble(v->val.numeric);
+	zero = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											 NumericGetDatum(v->val.numeric),
+											 NumericGetDatum(int64_to_numeric(0)))) == 0;
+	if (isinf(d) || (d == 0 && !zero))
+		IcpCriterionError(index, c->attrname,
+						  psprintf("%s %s is out of the range of double precision",
+								   what, numeric_out_sci(v->val.numeric, 3)),
+						  "Bounds and weights are compared as double precision numbers, from about 5e-324 to 1.8e308 in magnitude.");
+}
+
+/*
  * Keep the bounds of criterion c, already compiled as doubles, as numerics
  * too, with the next double outward, for NumericWithin().  low and high are
  * the bounds as given in the definition, NULL when unbounded.
@@ -756,6 +781,8 @@ CompileOperand(IcpCriterion *c, int index, IcpOperator op, JsonbValue *v)
 									  "Give the inclusive bounds, lower first, for example [50, 500].");
 				lo = getIthJsonbValueFromContainer(v->val.binary.data, 0);
 				hi = getIthJsonbValueFromContainer(v->val.binary.data, 1);
+				CheckNumberRange(index, c, "\"between\" bound", lo);
+				CheckNumberRange(index, c, "\"between\" bound", hi);
 				if (!OperandNumber(lo, &c->low) ||
 					!OperandNumber(hi, &c->high))
 					IcpCriterionError(index, c->attrname,
@@ -776,6 +803,8 @@ CompileOperand(IcpCriterion *c, int index, IcpOperator op, JsonbValue *v)
 			{
 				double		bound;
 
+				CheckNumberRange(index, c,
+								 psprintf("\"%s\"", icp_operator_names[op]), v);
 				if (!OperandNumber(v, &bound))
 					IcpCriterionError(index, c->attrname,
 									  psprintf("\"%s\" must be a number, not %s",
@@ -841,6 +870,7 @@ CompileCriterion(IcpCriterion *c, int index, JsonbValue *v)
 			continue;
 		if (strcmp(name, "weight") == 0)
 		{
+			CheckNumberRange(index, c, "\"weight\"", &val);
 			if (!OperandNumber(&val, &c->weight) || !(c->weight > 0))
 				IcpCriterionError(index, c->attrname,
 								  psprintf("\"weight\" must be a number greater than 0, not %s",
