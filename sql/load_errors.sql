@@ -84,6 +84,13 @@ UPDATE alignment.olist_closed_deal_raw
 SET declared_monthly_revenue = '1.000,00';
 SELECT * FROM alignment.load_olist();
 UPDATE alignment.olist_closed_deal_raw SET declared_monthly_revenue = '1000.0';
+-- A reload that moves the first contact date of m1, loaded as 2018-01-05,
+-- is refused: its handoff entry and touch are keyed on that date.
+UPDATE alignment.olist_mql_raw SET first_contact_date = '2018-01-09'
+WHERE mql_id = 'm1';
+SELECT * FROM alignment.load_olist();
+UPDATE alignment.olist_mql_raw SET first_contact_date = '2018-01-05'
+WHERE mql_id = 'm1';
 
 -- The view lists every problem at once; the load reports the first.
 BEGIN;
