@@ -76,14 +76,14 @@ check-version:
 
 # Each driver re-invokes make after deps so that PGXS is loaded.
 demo: deps
-	$(MAKE) all
-	$(MAKE) install
+	@$(MAKE) -s all
+	@$(MAKE) -s install
 	@$(CLUSTER) start
 	@$(CLUSTER) demo "$(DATA_DIR)" "$(LEADS)"
 
 test: deps
-	$(MAKE) all
-	$(MAKE) install
+	@$(MAKE) -s all
+	@$(MAKE) -s install
 	@$(CLUSTER) start
 	@$(CLUSTER) test
 
@@ -91,7 +91,7 @@ stop:
 	@$(CLUSTER) stop
 
 bench: deps
-	$(MAKE) all
-	$(MAKE) install
+	@$(MAKE) -s all
+	@$(MAKE) -s install
 	@$(CLUSTER) start
 	@bench/bench.sh
