@@ -133,6 +133,12 @@ SET DateStyle = 'ISO, MDY';
 SET alignment.as_of = '01/02/2026 00:00+00';
 SELECT set_config('DateStyle', d, false) AS datestyle, alignment.as_of()
 FROM (VALUES ('ISO, MDY'), ('ISO, DMY')) AS v (d);
+-- A value that no longer reads under the date style of the moment is an
+-- error that names the setting.
+SET DateStyle = 'ISO, DMY';
+SET alignment.as_of = '13/01/2026 00:00+00';
+SET DateStyle = 'ISO, MDY';
+SELECT alignment.as_of();
 SET DateStyle = 'ISO, YMD';
 RESET alignment.as_of;
 

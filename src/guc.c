@@ -190,14 +190,17 @@ CheckBusinessTimezone(char **newval, void **extra pg_attribute_unused(),
 	return true;
 }
 
+#define AS_OF_HINT \
+	"Use an empty string for the current time, or a timestamp with time " \
+	"zone such as \"2024-06-30 23:59:59+00\"."
+
 /*
- * Check hook for alignment.as_of: empty (meaning now) or a timestamp with
- * time zone.  The date/time parser is used directly because it reports
- * errors through return codes rather than by throwing.
+ * Whether value reads as a timestamp with time zone in the session's time
+ * zone and date style.  The date/time parser is used directly because it
+ * reports errors through return codes rather than by throwing.
  */
 static bool
-CheckAsOf(char **newval, void **extra pg_attribute_unused(),
-					  GucSource source pg_attribute_unused())
+AsOfParses(const char *value)
 {
 	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
 	char	   *field[MAXDATEFIELDS];
@@ -209,24 +212,30 @@ CheckAsOf(char **newval, void **extra pg_attribute_unused(),
 	int			tz;
 	Timestamp	result;
 
+	return strlen(value) < MAXDATELEN &&
+		ParseDateTime(value, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) == 0 &&
+		DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) == 0 &&
+		(dtype != DTK_DATE || tm2timestamp(&tt, fsec, &tz, &result) == 0);
+}
+
+/*
+ * Check hook for alignment.as_of: empty (meaning now) or a timestamp with
+ * time zone.
+ */
+static bool
+CheckAsOf(char **newval, void **extra pg_attribute_unused(),
+					  GucSource source pg_attribute_unused())
+{
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
 
 	/* Parsing a time without a zone needs the session's time zone. */
-	if (session_timezone == NULL)
-		return true;
-
-	if (strlen(*newval) < MAXDATELEN &&
-		ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype,
-					  MAXDATEFIELDS, &nf) == 0 &&
-		DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) == 0 &&
-		(dtype != DTK_DATE || tm2timestamp(&tt, fsec, &tz, &result) == 0))
+	if (session_timezone == NULL || AsOfParses(*newval))
 		return true;
 
 	GUC_check_errmsg("invalid as-of time \"%s\"", *newval);
-	GUC_check_errhint("Use an empty string for the current time, or a "
-					  "timestamp with time zone such as "
-					  "\"2024-06-30 23:59:59+00\".");
+	GUC_check_errhint(AS_OF_HINT);
 	return false;
 }
 
@@ -437,6 +446,18 @@ alignment_as_of_time(PG_FUNCTION_ARGS)
 	{
 		TimestampTz value;
 
+		/*
+		 * The check hook could not parse a value set before the session had
+		 * a time zone, and one that parsed then may not parse under today's
+		 * zone or date style: name the setting rather than let
+		 * timestamptz_in report a bare input syntax error.
+		 */
+		if (!AsOfParses(setting))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid as-of time \"%s\" in setting alignment.as_of",
+							setting),
+					 errhint(AS_OF_HINT)));
 		value = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
 														CStringGetDatum(setting),
 														ObjectIdGetDatum(InvalidOid),
