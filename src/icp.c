@@ -396,8 +396,9 @@ AlignedNumeric(const IcpValue *v, IcpNumericBuf *buf)
 
 /*
  * Unpack the number at p, a numeric as stored (not necessarily aligned)
- * in at most len bytes, into d.  Returns false, leaving the number to numeric.c, unless it is a
- * finite number in the layout numeric.c writes: a four-byte varlena
+ * in at most len bytes, into d.  Returns false, leaving the number to
+ * numeric.c, unless it is a finite number in the layout numeric.c writes:
+ * a four-byte varlena
  * header, then either a 16-bit header holding the sign, display scale and
  * a weight of -64 to 63 (the short form) or a 16-bit sign and scale and a
  * 16-bit weight, then the base-10000 digits, the first one not zero.  That
@@ -490,6 +491,17 @@ CompareDecimals(const IcpDecimal *a, const IcpDecimal *b)
 }
 
 /*
+ * Compare the number being judged with a bound: unpacked (d and the bound's
+ * unpacked form bd) when d is set, otherwise n through numeric_cmp.
+ */
+static inline int
+CompareWithBound(FunctionCallInfo cmpcall, const IcpDecimal *d, Numeric n,
+				 const IcpDecimal *bd, Numeric bound)
+{
+	return d ? CompareDecimals(d, bd) : NumericCompare(cmpcall, n, bound);
+}
+
+/*
  * Whether the JSON number v lies within the bounds of criterion c of def:
  * always DoubleWithin(c, NumericToDouble(v)), but computed on the number,
  * which is converted only when it is less than a double's step outside a
@@ -502,52 +514,41 @@ NumericWithin(IcpDefinition *def, IcpCriterion *c, const IcpValue *v)
 {
 	FunctionCallInfo cmpcall = def->cmpcall;
 	IcpNumericBuf buf;
-	IcpDecimal	d;
-	Numeric		n;
+	IcpDecimal	unpacked;
+	const IcpDecimal *d = NULL;
+	Numeric		n = NULL;
 
-	if (def->unpack_bounds && UnpackDecimal(v->data, v->len, &d))
-	{
-		if (c->low_numeric != NULL && CompareDecimals(&d, &c->low_dec) < 0)
-		{
-			if (c->below_low != NULL &&
-				CompareDecimals(&d, &c->below_low_dec) <= 0)
-				return false;
-			return DoubleWithin(c, NumericToDouble(AlignedNumeric(v, &buf)));
-		}
-		if (c->high_numeric != NULL && CompareDecimals(&d, &c->high_dec) > 0)
-		{
-			if (c->above_high != NULL &&
-				CompareDecimals(&d, &c->above_high_dec) >= 0)
-				return false;
-			return DoubleWithin(c, NumericToDouble(AlignedNumeric(v, &buf)));
-		}
-		return true;			/* finite, and within */
-	}
+	if (def->unpack_bounds && UnpackDecimal(v->data, v->len, &unpacked))
+		d = &unpacked;
+	else
+		n = AlignedNumeric(v, &buf);
 
-	n = AlignedNumeric(v, &buf);
 	if (c->low_numeric != NULL &&
-		NumericCompare(cmpcall, n, c->low_numeric) < 0)
+		CompareWithBound(cmpcall, d, n, &c->low_dec, c->low_numeric) < 0)
 	{
 		if (c->below_low != NULL &&
-			NumericCompare(cmpcall, n, c->below_low) <= 0)
+			CompareWithBound(cmpcall, d, n, &c->below_low_dec,
+							 c->below_low) <= 0)
 			return false;
-		return DoubleWithin(c, NumericToDouble(n));
+		return DoubleWithin(c, NumericToDouble(n ? n : AlignedNumeric(v, &buf)));
 	}
 	if (c->high_numeric != NULL &&
-		NumericCompare(cmpcall, n, c->high_numeric) > 0)
+		CompareWithBound(cmpcall, d, n, &c->high_dec, c->high_numeric) > 0)
 	{
 		if (c->above_high != NULL &&
-			NumericCompare(cmpcall, n, c->above_high) >= 0)
+			CompareWithBound(cmpcall, d, n, &c->above_high_dec,
+							 c->above_high) >= 0)
 			return false;
-		return DoubleWithin(c, NumericToDouble(n));
+		return DoubleWithin(c, NumericToDouble(n ? n : AlignedNumeric(v, &buf)));
 	}
 
 	/*
-	 * numeric_cmp sorts the infinities where doubles have them, and NaN
-	 * above everything: NaN gets here only when there is no upper bound,
-	 * and is within no bounds, as a double compares false with everything.
+	 * An unpacked number is finite.  numeric_cmp sorts the infinities where
+	 * doubles have them, and NaN above everything: NaN gets here only when
+	 * there is no upper bound, and is within no bounds, as a double compares
+	 * false with everything.
 	 */
-	return c->high_numeric != NULL || !numeric_is_nan(n);
+	return d != NULL || c->high_numeric != NULL || !numeric_is_nan(n);
 }
 
 /*
@@ -965,23 +966,16 @@ UnpackBounds(IcpDefinition *def)
 	for (i = 0; i < def->ncriteria; i++)
 	{
 		IcpCriterion *c = &def->criteria[i];
-		Numeric		numerics[4];
-		IcpDecimal *decimals[4];
-		int			n = 0;
+		Numeric		numerics[] = {c->low_numeric, c->below_low,
+								  c->high_numeric, c->above_high};
+		IcpDecimal *decimals[] = {&c->low_dec, &c->below_low_dec,
+								  &c->high_dec, &c->above_high_dec};
+		int			n = lengthof(numerics);
 		int			j;
 		int			k;
 
 		if (c->op != ICP_BETWEEN && c->op != ICP_MIN && c->op != ICP_MAX)
 			continue;
-		numerics[n] = c->low_numeric;
-		decimals[n++] = &c->low_dec;
-		numerics[n] = c->below_low;
-		decimals[n++] = &c->below_low_dec;
-		numerics[n] = c->high_numeric;
-		decimals[n++] = &c->high_dec;
-		numerics[n] = c->above_high;
-		decimals[n++] = &c->above_high_dec;
-
 		for (j = 0; j < n; j++)
 		{
 			if (numerics[j] != NULL &&
